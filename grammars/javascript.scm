@@ -1,0 +1,82 @@
+; JavaScript definitions for the codesift chunker.
+; Captures: @definition.<kind> (whole node), @name; exported declarations are
+; matched through the inner declaration node.
+
+(function_declaration
+  name: (identifier) @name) @definition.function
+
+(generator_function_declaration
+  name: (identifier) @name) @definition.function
+
+(class_declaration
+  name: (identifier) @name) @definition.class
+
+(method_definition
+  name: (_) @name) @definition.method
+
+; Class fields holding a function: `handleClick = () => {}`.
+(field_definition
+  property: [(property_identifier) (private_property_identifier)] @name
+  value: [(arrow_function) (function_expression) (generator_function)]) @definition.function
+
+; `const f = () => ...`, `let g = function () {}`, `var h = function* () {}`:
+; the whole declaration is the definition (first declarator only, so a node
+; never matches twice).
+(lexical_declaration
+  .
+  (variable_declarator
+    name: (identifier) @name
+    value: [(arrow_function) (function_expression) (generator_function)])) @definition.function
+
+(variable_declaration
+  .
+  (variable_declarator
+    name: (identifier) @name
+    value: [(arrow_function) (function_expression) (generator_function)])) @definition.function
+
+; `const C = class {}`
+(lexical_declaration
+  .
+  (variable_declarator
+    name: (identifier) @name
+    value: (class))) @definition.class
+
+; Top-level `Foo.prototype.bar = function () {}` / `module.exports.x = () => {}`.
+(program
+  (expression_statement
+    (assignment_expression
+      left: (member_expression
+        property: (property_identifier) @name)
+      right: [(arrow_function) (function_expression) (generator_function)])) @definition.function)
+
+; Top-level `const NAME = <non-function value>` (plain or exported), except
+; `const x = require(...)` imports.
+((program
+  [
+    (lexical_declaration
+      "const"
+      .
+      (variable_declarator
+        name: (identifier) @name
+        value: [
+          (array) (await_expression) (binary_expression) (call_expression)
+          (false) (identifier) (member_expression) (new_expression) (null)
+          (number) (object) (parenthesized_expression) (regex) (string)
+          (subscript_expression) (template_string) (ternary_expression)
+          (true) (unary_expression) (undefined)
+        ])) @definition.constant
+    (export_statement
+      declaration: (lexical_declaration
+        "const"
+        .
+        (variable_declarator
+          name: (identifier) @name
+          value: [
+            (array) (await_expression) (binary_expression) (call_expression)
+            (false) (identifier) (member_expression) (new_expression) (null)
+            (number) (object) (parenthesized_expression) (regex) (string)
+            (subscript_expression) (template_string) (ternary_expression)
+            (true) (unary_expression) (undefined)
+          ])) @definition.constant)
+  ])
+  (#not-match? @definition.constant "^const\\s+[A-Za-z_$][A-Za-z0-9_$]*\\s*=\\s*require\\s*\\("))

@@ -1,0 +1,220 @@
+"""``codesift`` command line: a thin shell over the library.
+
+Exit codes: 0 ok, 2 bad usage (including an invalid regex or configuration),
+1 any other error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import __version__
+from .config import Config, ConfigError, load_config
+from .index.indexer import IndexBusyError, SyncReport, Workspace, sync
+from .index.store import Store
+from .retrieve.candidate import Filters
+from .retrieve.regex import RegexError
+from .search import Searcher, SearchRequest, SearchResult
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+SNIPPET_LINES = 4
+
+
+class UsageError(Exception):
+    """Bad input from the user: exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="codesift",
+        description="Local code search: keyword + AST + regex candidates over a SQLite index.",
+    )
+    parser.add_argument("--version", action="version", version=f"codesift {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log more (repeat for debug output)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index-dir", metavar="DIR",
+                        help="where the index lives (default: the user cache dir, "
+                             "codesift/<hash of the root>)")
+    common.add_argument("--max-file-bytes", type=int, metavar="N",
+                        help="skip files larger than N bytes (default 1048576)")
+
+    p_index = sub.add_parser("index", parents=[common], help="build or refresh the index",
+                             description="Index ROOT incrementally: only changed files "
+                                         "are re-parsed, vanished files are dropped.")
+    p_index.add_argument("root", type=Path, help="workspace folder")
+    p_index.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p_index.add_argument("--no-wait", action="store_true",
+                         help="fail at once if another process is indexing this root")
+
+    p_search = sub.add_parser(
+        "search", parents=[common], help="search a workspace",
+        description="Search ROOT (indexing it first if needed, refreshing changed files).",
+    )
+    p_search.add_argument("query", help="identifier, words, or a regex (RE2 syntax)")
+    p_search.add_argument("--root", type=Path, default=Path("."),
+                          help="workspace folder (default: current folder)")
+    p_search.add_argument("-n", "--limit", type=int, default=10, help="results (default 10)")
+    p_search.add_argument("--json", action="store_true", help="print one JSON object")
+    p_search.add_argument("--regex", action="store_true", help="treat QUERY as a regex")
+    p_search.add_argument("--lang", action="append", default=[], metavar="L",
+                          help="only this language (repeatable), e.g. python, go")
+    p_search.add_argument("--path", action="append", default=[], metavar="GLOB",
+                          help="only paths matching this gitignore-style glob (repeatable)")
+    p_search.add_argument("--pool-size", type=int, metavar="N",
+                          help="candidate pool size (default 100)")
+    p_search.add_argument("--no-refresh", action="store_true",
+                          help="search the index as it is, without checking for changes")
+    return parser
+
+
+def _config(root: Path, args: argparse.Namespace) -> Config:
+    overrides: dict[str, Any] = {}
+    if args.index_dir:
+        overrides.setdefault("index", {})["index_dir"] = str(Path(args.index_dir).resolve())
+    if args.max_file_bytes is not None:
+        overrides.setdefault("scan", {})["max_file_bytes"] = args.max_file_bytes
+    if getattr(args, "pool_size", None) is not None:
+        overrides.setdefault("retrieve", {})["pool_size"] = args.pool_size
+    return load_config(root, overrides)
+
+
+def _workspace(root: Path, args: argparse.Namespace) -> Workspace:
+    if not root.is_dir():
+        raise UsageError(f"not a folder: {root}")
+    return Workspace(root.resolve(), _config(root, args))
+
+
+def _sync_with_progress(workspace: Workspace, store: Store, console: Console,
+                        wait: bool) -> SyncReport:
+    progress = Progress(
+        TextColumn("[bold]Indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[current]}", style="dim"),
+        console=console, transient=True, disable=not console.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("index", total=None, current="")
+
+        def report(done: int, total: int, rel: str) -> None:
+            progress.update(task, completed=done, total=total, current=rel[-50:])
+
+        return sync(workspace, store, wait=wait, progress=report)
+
+
+def cmd_index(args: argparse.Namespace, err: Console) -> int:
+    workspace = _workspace(args.root, args)
+    store = workspace.open_store()
+    try:
+        report = _sync_with_progress(workspace, store, err, wait=not args.no_wait)
+        if report.changed:
+            with store.transaction():
+                store.optimize()
+        stats = store.stats()
+    finally:
+        store.close()
+    summary = {
+        "root": str(workspace.root), "index_dir": str(workspace.index_dir),
+        "scanned": report.scanned, "added": report.added, "updated": report.updated,
+        "removed": report.removed, "unchanged": report.unchanged, "skipped": report.skipped,
+        "seconds": round(report.seconds, 3), **stats,
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        err.print(
+            f"[green]Indexed[/] {escape(str(workspace.root))}: {stats['files']:,} files, "
+            f"{stats['chunks']:,} chunks, {stats['symbols']:,} symbols "
+            f"([bold]+{report.added}[/] added, {report.updated} updated, "
+            f"{report.removed} removed, {report.skipped} skipped) in {report.seconds:.2f}s"
+        )
+        err.print(f"[dim]index: {escape(str(workspace.index_dir))}[/]")
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace, out: Console, err: Console) -> int:
+    if args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    started = time.perf_counter()
+    workspace = _workspace(args.root, args)
+    store = workspace.open_store()
+    try:
+        if not args.no_refresh:
+            try:
+                _sync_with_progress(workspace, store, err, wait=False)
+            except IndexBusyError:
+                logging.getLogger("codesift").info("index busy; searching it as it is")
+        searcher = Searcher(store, workspace.config)
+        request = SearchRequest(args.query, args.limit, args.regex,
+                                Filters(tuple(args.path), tuple(args.lang)))
+        result = searcher.search(request)
+    finally:
+        store.close()
+    if args.json:
+        payload = result.to_json()
+        payload["timings_ms"]["cli_total"] = round((time.perf_counter() - started) * 1000, 3)
+        print(json.dumps(payload))
+    else:
+        _print_results(result, out)
+    return EXIT_OK
+
+
+def _print_results(result: SearchResult, out: Console) -> None:
+    if not result.hits:
+        out.print(f"[yellow]no results[/] for {escape(result.query)!s} ({result.route})")
+        return
+    for hit in result.hits:
+        where = f"[magenta]{escape(hit.path)}[/]:[green]{hit.start_line}[/]"
+        symbol = f" [bold cyan]{escape(hit.symbol)}[/]" if hit.symbol else ""
+        out.print(f"{where}{symbol} [dim]{hit.kind} · {hit.score:.3f}[/]", highlight=False)
+        for offset, line in enumerate(hit.snippet.split("\n")[:SNIPPET_LINES]):
+            out.print(f"[dim]{hit.start_line + offset:>6}[/]  {escape(line.rstrip())}",
+                      highlight=False, soft_wrap=True)
+        out.print()
+    total = result.timings_ms.get("total", 0.0)
+    out.print(f"[dim]{len(result.hits)} results · route {result.route} · {total:.1f} ms[/]")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
+        format="codesift: %(levelname)s: %(message)s",
+    )
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    try:
+        if args.command == "index":
+            return cmd_index(args, err)
+        if args.command == "search":
+            return cmd_search(args, out, err)
+    except (UsageError, RegexError, ConfigError) as exc:
+        err.print(f"[red]codesift: error:[/] {escape(str(exc))}", highlight=False)
+        return EXIT_USAGE
+    except IndexBusyError as exc:
+        err.print(f"[red]codesift: error:[/] {escape(str(exc))}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # last resort: one line, not a traceback
+        logging.getLogger("codesift").debug("unexpected error", exc_info=True)
+        err.print(f"[red]codesift: error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}")
+        return EXIT_ERROR
+    parser.error(f"unknown command {args.command}")
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Settings: one tree of fully-defaulted dataclasses.
+
+Sources, later ones winning: built-in defaults, ``codesift.toml`` at the workspace
+root (or ``[tool.codesift]`` in ``pyproject.toml`` when there is no codesift.toml),
+then overrides from the caller (CLI flags, later LSP initializationOptions).
+Unknown keys and wrong types raise ConfigError naming the dotted key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+import dacite
+
+DEFAULT_EXCLUDE_DIRS = [
+    ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__",
+    "target", "dist", "build", ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+]
+DEFAULT_GENERATED_FILES = [
+    "*.min.js", "*.min.css", "*.map", "package-lock.json", "yarn.lock", "pnpm-lock.yaml",
+    "Cargo.lock", "poetry.lock", "uv.lock", "Pipfile.lock", "composer.lock", "go.sum",
+]
+
+
+class ConfigError(ValueError):
+    """A configuration value is unknown or has the wrong type."""
+
+
+@dataclass
+class ScanConfig:
+    """Which files of the workspace are indexed."""
+
+    max_file_bytes: int = 1_048_576
+    exclude_dirs: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE_DIRS))
+    ignore_files: list[str] = field(
+        default_factory=lambda: [".gitignore", ".ignore", ".codesiftignore"]
+    )
+    extra_ignore: list[str] = field(default_factory=list)
+    skip_generated: bool = True
+    generated_files: list[str] = field(default_factory=lambda: list(DEFAULT_GENERATED_FILES))
+    follow_symlinks: bool = True
+
+
+@dataclass
+class ChunkConfig:
+    """How files are cut into chunks."""
+
+    max_definition_lines: int = 150
+    window_lines: int = 60
+    window_overlap: int = 10
+
+
+@dataclass
+class FusionWeights:
+    """Weights of each candidate generator in the fused score."""
+
+    keyword: float = 0.5
+    ast: float = 0.3
+    regex: float = 0.2
+
+
+@dataclass
+class RetrieveConfig:
+    """Candidate generation and fusion."""
+
+    pool_size: int = 100
+    per_generator_limit: int = 200
+    weights: FusionWeights = field(default_factory=FusionWeights)
+    # identifier queries: an exact definition match is the strongest signal
+    symbol_weights: FusionWeights = field(
+        default_factory=lambda: FusionWeights(keyword=0.3, ast=0.5, regex=0.2)
+    )
+    regex_timeout_ms: int = 1000
+
+
+@dataclass
+class IndexConfig:
+    """Where and how the index is stored."""
+
+    index_dir: str | None = None
+    batch_files: int = 200
+    lock_timeout_s: float = 30.0
+
+
+@dataclass
+class Config:
+    """All codesift settings, every field defaulted."""
+
+    scan: ScanConfig = field(default_factory=ScanConfig)
+    chunk: ChunkConfig = field(default_factory=ChunkConfig)
+    retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
+    index: IndexConfig = field(default_factory=IndexConfig)
+
+
+def _check_keys(cls: type, data: dict[str, Any], prefix: str, source: str) -> None:
+    hints = get_type_hints(cls)
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if key not in names:
+            known = ", ".join(sorted(names))
+            raise ConfigError(f"{source}: unknown key '{dotted}' (known: {known})")
+        sub = hints[key]
+        if dataclasses.is_dataclass(sub):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{source}: '{dotted}' must be a table")
+            _check_keys(sub, value, f"{dotted}.", source)  # type: ignore[arg-type]
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def config_from_dict(data: dict[str, Any], source: str = "configuration") -> Config:
+    """Build a Config from nested dicts, rejecting unknown keys and wrong types."""
+    _check_keys(Config, data, "", source)
+    try:
+        return dacite.from_dict(Config, data, config=dacite.Config(strict=True))
+    except dacite.WrongTypeError as exc:
+        raise ConfigError(
+            f"{source}: '{exc.field_path}' should be {_type_name(exc.field_type)}, "
+            f"got {exc.value!r}"
+        ) from exc
+    except dacite.DaciteError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
+
+
+def read_workspace_config(root: Path) -> tuple[dict[str, Any], str | None]:
+    """The raw settings found at the workspace root, and the file they came from."""
+    own = root / "codesift.toml"
+    try:
+        if own.is_file():
+            return tomllib.loads(own.read_text(encoding="utf-8")), str(own)
+        pyproject = root / "pyproject.toml"
+        if pyproject.is_file():
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            section = data.get("tool", {}).get("codesift")
+            if section is not None:
+                return section, f"{pyproject} [tool.codesift]"
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{own if own.is_file() else root / 'pyproject.toml'}: {exc}") from exc
+    return {}, None
+
+
+def load_config(root: Path, overrides: dict[str, Any] | None = None) -> Config:
+    """Defaults, then the workspace file, then caller overrides."""
+    data, source = read_workspace_config(root)
+    config_from_dict(data, source or "configuration")  # report file errors against the file
+    return config_from_dict(_merge(data, overrides or {}), "settings")

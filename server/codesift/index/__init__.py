@@ -1,0 +1,1 @@
+"""The persistent index: SQLite storage, incremental sync, file watching."""

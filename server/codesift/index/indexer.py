@@ -1,0 +1,168 @@
+"""Incremental sync of a workspace into its index.
+
+A file is re-parsed only when its size or mtime changed *and* its content hash
+differs; vanished files are dropped. Work is committed in batches, each one
+transaction, so a killed process leaves a consistent index (every file either
+fully old or fully new). A lock file keeps two processes from writing at once:
+the second waits (``index``) or skips the refresh (``search``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import filelock
+
+from ..config import Config
+from ..parse.chunker import chunk_text
+from ..workspace import WorkspaceFile, read_file, scan
+from .location import DB_NAME, LOCK_NAME, index_dir_for
+from .store import Store, content_hash
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int, str], None]
+
+
+class IndexBusyError(RuntimeError):
+    """Another process holds the index lock."""
+
+
+@dataclass
+class SyncReport:
+    """What one sync did."""
+
+    scanned: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    skipped_paths: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return self.added + self.updated + self.removed
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A root folder with its configuration and index location."""
+
+    root: Path
+    config: Config
+
+    @property
+    def index_dir(self) -> Path:
+        return index_dir_for(self.root, self.config.index.index_dir)
+
+    @property
+    def db_path(self) -> Path:
+        return self.index_dir / DB_NAME
+
+    def open_store(self) -> Store:
+        store = Store(self.db_path)
+        if store.get_meta("root") is None:
+            with store.transaction():
+                store.set_meta("root", str(self.root.resolve()))
+        return store
+
+    def lock(self) -> filelock.FileLock:
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        return filelock.FileLock(str(self.index_dir / LOCK_NAME))
+
+
+def sync(workspace: Workspace, store: Store, *, wait: bool = True,
+         progress: ProgressCallback | None = None) -> SyncReport:
+    """Bring the index up to date with the files on disk.
+
+    With ``wait=False`` a held lock raises IndexBusyError instead of waiting.
+    """
+    timeout = workspace.config.index.lock_timeout_s if wait else 0.0
+    try:
+        with workspace.lock().acquire(timeout=timeout):
+            return _sync_locked(workspace, store, progress)
+    except filelock.Timeout as exc:
+        raise IndexBusyError(f"index at {workspace.index_dir} is being updated by another "
+                             "process") from exc
+
+
+def _sync_locked(workspace: Workspace, store: Store,
+                 progress: ProgressCallback | None) -> SyncReport:
+    started = time.perf_counter()
+    config = workspace.config
+    report = SyncReport()
+    known = store.file_states()
+    on_disk = list(scan(workspace.root, config.scan))
+    report.scanned = len(on_disk)
+    todo: list[WorkspaceFile] = []
+    for wf in on_disk:
+        state = known.get(wf.rel)
+        if state is not None and state.size == wf.size and state.mtime_ns == wf.mtime_ns:
+            report.unchanged += 1
+        else:
+            todo.append(wf)
+    present = {wf.rel for wf in on_disk}
+    vanished = [state.id for rel, state in known.items() if rel not in present]
+
+    if vanished:
+        with store.transaction():
+            for file_id in vanished:
+                store.delete_file(file_id)
+        report.removed = len(vanished)
+
+    batch = max(1, config.index.batch_files)
+    for offset in range(0, len(todo), batch):
+        with store.transaction():
+            for i, wf in enumerate(todo[offset : offset + batch], start=offset):
+                if progress is not None:
+                    progress(i, len(todo), wf.rel)
+                _index_one(workspace, store, wf, known.get(wf.rel), report)
+    if progress is not None:
+        progress(len(todo), len(todo), "")
+    if report.changed:
+        with store.transaction():
+            store.set_meta("last_sync", str(time.time()))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _index_one(workspace: Workspace, store: Store, wf: WorkspaceFile, state, report) -> None:
+    """Index one file inside the caller's transaction; a failing file is logged and skipped."""
+    config = workspace.config
+    loaded = read_file(wf.path, config.scan)
+    if loaded is None:
+        if state is not None:
+            store.delete_file(state.id)
+            report.removed += 1
+        report.skipped += 1
+        report.skipped_paths.append(wf.rel)
+        return
+    digest = content_hash(loaded.raw)
+    if state is not None and state.hash == digest:
+        store.touch_file(state.id, wf.size, wf.mtime_ns)
+        report.unchanged += 1
+        return
+    try:
+        chunked = chunk_text(loaded.text, loaded.language, config.chunk)
+    except Exception:  # a parser bug must not stop the whole index
+        log.exception("failed to chunk %s; skipping", wf.rel)
+        report.skipped += 1
+        report.skipped_paths.append(wf.rel)
+        return
+    if state is not None:
+        store.delete_file(state.id)
+        report.updated += 1
+    else:
+        report.added += 1
+    store.put_file(wf.rel, loaded.language, wf.size, wf.mtime_ns, digest, loaded.text, chunked)
+
+
+def open_workspace(root: Path, config: Config) -> tuple[Workspace, Store]:
+    workspace = Workspace(root.resolve(), config)
+    return workspace, workspace.open_store()

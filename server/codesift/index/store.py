@@ -1,0 +1,315 @@
+"""SQLite storage for the index: schema, writes and the read queries retrieval needs.
+
+One database per workspace, in WAL mode so readers never block the writer. Tables:
+``files`` (with the decoded text, the single copy every snippet is cut from),
+``chunks`` and ``symbols``; FTS5 ``chunk_fts`` over identifier-split chunk text with
+the symbol path as its own column; FTS5 ``symbol_fts`` over symbol-name terms; and
+FTS5 ``file_trigrams`` (trigram tokenizer, detail=none, external content) for
+substring and regex prefiltering. Both term indexes are contentless, so deleting a
+file recomputes the terms it was indexed with from its stored text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..parse.chunker import Chunk, ChunkedFile
+from ..terms import index_terms
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files(
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    language TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    content TEXT NOT NULL
+);
+CREATE TABLE chunks(
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    start_byte INTEGER NOT NULL,
+    end_byte INTEGER NOT NULL,
+    symbol TEXT,
+    kind TEXT NOT NULL,
+    prefix_start INTEGER,
+    prefix_end INTEGER,
+    text_hash TEXT NOT NULL
+);
+CREATE INDEX chunks_by_file ON chunks(file_id, start_line);
+CREATE TABLE symbols(
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+    name TEXT NOT NULL COLLATE NOCASE,
+    path TEXT NOT NULL COLLATE NOCASE,
+    kind TEXT NOT NULL,
+    start_line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL
+);
+CREATE INDEX symbols_by_name ON symbols(name);
+CREATE INDEX symbols_by_file ON symbols(file_id);
+CREATE VIRTUAL TABLE chunk_fts USING fts5(
+    symbol, body, content='', tokenize="porter unicode61 tokenchars '_'"
+);
+CREATE VIRTUAL TABLE symbol_fts USING fts5(
+    terms, content='', tokenize="porter unicode61 tokenchars '_'"
+);
+CREATE VIRTUAL TABLE file_trigrams USING fts5(
+    content, content='files', content_rowid='id', tokenize='trigram', detail='none'
+);
+"""
+
+
+@dataclass(frozen=True)
+class FileState:
+    id: int
+    size: int
+    mtime_ns: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """A chunk joined with its file, as retrieval needs it."""
+
+    id: int
+    file_id: int
+    path: str
+    language: str
+    start_line: int
+    end_line: int
+    symbol: str | None
+    kind: str
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def chunk_body(lines: Sequence[str], chunk: Chunk) -> str:
+    """The text a chunk is indexed (and later reranked) with."""
+    body = "\n".join(lines[chunk.start_line - 1 : chunk.end_line])
+    if chunk.prefix is not None:
+        head = "\n".join(lines[chunk.prefix[0] - 1 : chunk.prefix[1]])
+        body = f"{head}\n    ...\n{body}"
+    return body
+
+
+def symbol_terms(path: str) -> str:
+    return index_terms(path.replace(".", " "))
+
+
+class IndexSchemaError(RuntimeError):
+    """The database was written by another schema version."""
+
+
+class Store:
+    """An open index database. Not thread-safe: one Store per thread."""
+
+    def __init__(self, db_path: Path, *, readonly: bool = False):
+        self.db_path = db_path
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(db_path, timeout=30.0, isolation_level=None,
+                                    check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA busy_timeout=30000")
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            if readonly:
+                raise IndexSchemaError(f"{db_path}: schema {version}, expected {SCHEMA_VERSION}")
+            self._rebuild_schema()
+
+    @classmethod
+    def open(cls, db_path: Path) -> Store:
+        return cls(db_path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _rebuild_schema(self) -> None:
+        """Drop everything and create the current schema (a version change means rebuild)."""
+        with self.transaction():
+            tables = [r[0] for r in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE 'CREATE VIRTUAL%'"
+            )]
+            for name in tables:
+                self.conn.execute(f'DROP TABLE IF EXISTS "{name}"')
+            for (name,) in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            ).fetchall():
+                self.conn.execute(f'DROP TABLE IF EXISTS "{name}"')
+            for statement in SCHEMA.split(";\n"):
+                if statement.strip():
+                    self.conn.execute(statement)
+            self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic write: all of it lands, or none of it."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- metadata ---------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", (key, value))
+
+    # -- writes (call inside transaction()) ---------------------------------------
+
+    def file_states(self) -> dict[str, FileState]:
+        return {
+            path: FileState(fid, size, mtime, h)
+            for fid, path, size, mtime, h in self.conn.execute(
+                "SELECT id, path, size, mtime_ns, hash FROM files"
+            )
+        }
+
+    def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
+        self.conn.execute("UPDATE files SET size=?, mtime_ns=? WHERE id=?",
+                          (size, mtime_ns, file_id))
+
+    def delete_file(self, file_id: int) -> None:
+        """Remove a file and everything indexed from it."""
+        row = self.conn.execute("SELECT content FROM files WHERE id=?", (file_id,)).fetchone()
+        if row is None:
+            return
+        lines = row[0].split("\n")
+        for cid, start, end, symbol, kind, p_start, p_end in self.conn.execute(
+            "SELECT id, start_line, end_line, symbol, kind, prefix_start, prefix_end "
+            "FROM chunks WHERE file_id=?", (file_id,)
+        ).fetchall():
+            prefix = (p_start, p_end) if p_start is not None else None
+            chunk = Chunk(start, end, kind, symbol, prefix)
+            self.conn.execute(
+                "INSERT INTO chunk_fts(chunk_fts, rowid, symbol, body) VALUES('delete', ?, ?, ?)",
+                (cid, symbol_terms(symbol or ""), index_terms(chunk_body(lines, chunk))),
+            )
+        for sid, path in self.conn.execute(
+            "SELECT id, path FROM symbols WHERE file_id=?", (file_id,)
+        ).fetchall():
+            self.conn.execute(
+                "INSERT INTO symbol_fts(symbol_fts, rowid, terms) VALUES('delete', ?, ?)",
+                (sid, symbol_terms(path)),
+            )
+        self.conn.execute(
+            "INSERT INTO file_trigrams(file_trigrams, rowid, content) VALUES('delete', ?, ?)",
+            (file_id, row[0]),
+        )
+        self.conn.execute("DELETE FROM symbols WHERE file_id=?", (file_id,))
+        self.conn.execute("DELETE FROM chunks WHERE file_id=?", (file_id,))
+        self.conn.execute("DELETE FROM files WHERE id=?", (file_id,))
+
+    def put_file(self, path: str, language: str, size: int, mtime_ns: int, digest: str,
+                 text: str, chunked: ChunkedFile) -> int:
+        """Insert a file with its chunks and symbols (the old version must be deleted)."""
+        cur = self.conn.execute(
+            "INSERT INTO files(path, language, size, mtime_ns, hash, content) "
+            "VALUES(?, ?, ?, ?, ?, ?)",
+            (path, language, size, mtime_ns, digest, text),
+        )
+        file_id = int(cur.lastrowid or 0)
+        self.conn.execute("INSERT INTO file_trigrams(rowid, content) VALUES(?, ?)",
+                          (file_id, text))
+        lines = text.split("\n")
+        offsets = [0]
+        for line in lines:
+            offsets.append(offsets[-1] + len(line.encode("utf-8")) + 1)
+        chunk_ids: list[int] = []
+        for chunk in chunked.chunks:
+            body = chunk_body(lines, chunk)
+            cur = self.conn.execute(
+                "INSERT INTO chunks(file_id, start_line, end_line, start_byte, end_byte, symbol,"
+                " kind, prefix_start, prefix_end, text_hash) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                (file_id, chunk.start_line, chunk.end_line, offsets[chunk.start_line - 1],
+                 offsets[chunk.end_line] - 1, chunk.symbol, chunk.kind,
+                 chunk.prefix[0] if chunk.prefix else None,
+                 chunk.prefix[1] if chunk.prefix else None,
+                 content_hash(body.encode("utf-8"))),
+            )
+            cid = int(cur.lastrowid or 0)
+            chunk_ids.append(cid)
+            self.conn.execute(
+                "INSERT INTO chunk_fts(rowid, symbol, body) VALUES(?, ?, ?)",
+                (cid, symbol_terms(chunk.symbol or ""), index_terms(body)),
+            )
+        for sym in chunked.symbols:
+            if not chunk_ids:
+                break
+            cur = self.conn.execute(
+                "INSERT INTO symbols(file_id, chunk_id, name, path, kind, start_line, end_line)"
+                " VALUES(?,?,?,?,?,?,?)",
+                (file_id, chunk_ids[sym.chunk_index], sym.name, sym.path, sym.kind,
+                 sym.start_line, sym.end_line),
+            )
+            self.conn.execute("INSERT INTO symbol_fts(rowid, terms) VALUES(?, ?)",
+                              (cur.lastrowid, symbol_terms(sym.path)))
+        return file_id
+
+    def optimize(self) -> None:
+        for table in ("chunk_fts", "symbol_fts", "file_trigrams"):
+            self.conn.execute(f"INSERT INTO {table}({table}) VALUES('optimize')")
+
+    # -- reads ------------------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        files, source = self.conn.execute("SELECT count(*), coalesce(sum(size),0) FROM files"
+                                          ).fetchone()
+        chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        symbols = self.conn.execute("SELECT count(*) FROM symbols").fetchone()[0]
+        return {"files": files, "chunks": chunks, "symbols": symbols, "source_bytes": source}
+
+    def file_content(self, file_id: int) -> str:
+        row = self.conn.execute("SELECT content FROM files WHERE id=?", (file_id,)).fetchone()
+        return row[0] if row else ""
+
+    def files(self) -> list[tuple[int, str, str]]:
+        """(id, path, language) of every indexed file."""
+        return self.conn.execute("SELECT id, path, language FROM files ORDER BY path").fetchall()
+
+    def chunk_rows(self, chunk_ids: Iterable[int]) -> dict[int, ChunkRow]:
+        ids = list(chunk_ids)
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT c.id, c.file_id, f.path, f.language, c.start_line, c.end_line, c.symbol,"
+            " c.kind FROM chunks c JOIN files f ON f.id = c.file_id"
+            " WHERE c.id IN (SELECT value FROM json_each(?))",
+            (json_ids(ids),),
+        )
+        return {r[0]: ChunkRow(*r) for r in rows}
+
+    def chunks_of_file(self, file_id: int) -> list[ChunkRow]:
+        rows = self.conn.execute(
+            "SELECT c.id, c.file_id, f.path, f.language, c.start_line, c.end_line, c.symbol,"
+            " c.kind FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.file_id=?"
+            " ORDER BY c.start_line, c.end_line DESC",
+            (file_id,),
+        )
+        return [ChunkRow(*r) for r in rows]
+
+
+def json_ids(ids: Iterable[int]) -> str:
+    return "[" + ",".join(str(int(i)) for i in ids) + "]"

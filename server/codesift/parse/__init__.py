@@ -1,0 +1,1 @@
+"""Parsing: tree-sitter grammars, definition queries and the chunker."""

@@ -1,0 +1,1 @@
+"""Candidate generators (keyword, AST symbols, regex) and their fusion."""

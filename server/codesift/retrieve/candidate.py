@@ -1,0 +1,57 @@
+"""The Candidate every generator returns and fusion merges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pathspec
+
+from ..index.store import ChunkRow, Store, json_ids
+
+SOURCES = ("keyword", "ast", "regex")
+__all__ = ["SOURCES", "Candidate", "Filters", "json_ids"]
+
+
+@dataclass
+class Candidate:
+    """A place in a file worth showing, with one score per generator that found it."""
+
+    file_id: int
+    path: str
+    language: str
+    start_line: int
+    end_line: int
+    symbol: str | None
+    kind: str
+    chunk_id: int | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+    snippet: str = ""
+
+    @classmethod
+    def from_chunk(cls, row: ChunkRow, source: str, score: float) -> Candidate:
+        return cls(row.file_id, row.path, row.language, row.start_line, row.end_line,
+                   row.symbol, row.kind, row.id, {source: score})
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Path globs (gitignore-style) and languages; applied inside each generator."""
+
+    paths: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return bool(self.paths or self.languages)
+
+    def allowed_file_ids(self, store: Store) -> list[int] | None:
+        """File ids passing the filters, or None when nothing is filtered."""
+        if not self.active:
+            return None
+        spec = pathspec.GitIgnoreSpec.from_lines(self.paths) if self.paths else None
+        langs = {lang.lower() for lang in self.languages}
+        return [
+            fid for fid, path, language in store.files()
+            if (not langs or language in langs) and (spec is None or spec.match_file(path))
+        ]

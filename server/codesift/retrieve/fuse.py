@@ -1,0 +1,64 @@
+"""Merge the generators' candidates into one scored pool.
+
+Each source's scores are normalised to [0, 1] (keyword bm25 by its best score;
+AST and regex scores are already on that scale), overlapping ranges in the same
+file are merged into one candidate keeping each source's best score, and the
+fused score is the weighted sum. Ties keep path and line order, like grep.
+"""
+
+from __future__ import annotations
+
+from ..config import FusionWeights
+from .candidate import SOURCES, Candidate
+
+
+def _normalise(candidates: list[Candidate], source: str) -> None:
+    best = max((c.scores[source] for c in candidates if source in c.scores), default=0.0)
+    if best <= 0:
+        return
+    for c in candidates:
+        if source in c.scores:
+            c.scores[source] = c.scores[source] / best
+
+
+def _absorb(into: Candidate, other: Candidate) -> None:
+    for source, score in other.scores.items():
+        into.scores[source] = max(score, into.scores.get(source, 0.0))
+    inside = into.start_line <= other.start_line and other.end_line <= into.end_line
+    if not inside:
+        contains = other.start_line <= into.start_line and into.end_line <= other.end_line
+        if contains and other.chunk_id is not None:
+            into.symbol, into.kind, into.chunk_id = other.symbol, other.kind, other.chunk_id
+            into.snippet = ""
+        into.start_line = min(into.start_line, other.start_line)
+        into.end_line = max(into.end_line, other.end_line)
+
+
+def fuse(by_source: dict[str, list[Candidate]], weights: FusionWeights,
+         pool_size: int) -> list[Candidate]:
+    """Normalise, merge overlapping ranges, score, sort and cut to ``pool_size``."""
+    everything: list[Candidate] = []
+    for source, found in by_source.items():
+        if source == "keyword":
+            _normalise(found, source)
+        everything.extend(found)
+    by_file: dict[int, list[Candidate]] = {}
+    for c in everything:
+        by_file.setdefault(c.file_id, []).append(c)
+    merged: list[Candidate] = []
+    for group in by_file.values():
+        # widest first at each start line, so chunks absorb the matches inside them
+        group.sort(key=lambda c: (c.start_line, -c.end_line))
+        current = group[0]
+        for c in group[1:]:
+            if c.start_line <= current.end_line:
+                _absorb(current, c)
+            else:
+                merged.append(current)
+                current = c
+        merged.append(current)
+    w = {"keyword": weights.keyword, "ast": weights.ast, "regex": weights.regex}
+    for c in merged:
+        c.score = sum(w[s] * c.scores.get(s, 0.0) for s in SOURCES)
+    merged.sort(key=lambda c: (-c.score, c.path, c.start_line))
+    return merged[:pool_size]

@@ -1,0 +1,198 @@
+"""Regex candidates: trigram-prefiltered, verified with RE2.
+
+RE2 runs in time linear in the input, so no pattern can hang a search. Patterns
+use RE2 syntax, which is Python ``re`` syntax minus backreferences and
+look-around (those are rejected with a clear error). Matching is line-oriented
+like grep: ``^`` and ``$`` match at line boundaries.
+
+The prefilter extracts literal runs that every match must contain (with Python's
+own regex parser) and asks the FTS5 trigram index for files containing all their
+trigrams; without such a literal every file is scanned.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import re._constants as sre_c  # type: ignore[import-not-found]
+import re._parser as sre_parse  # type: ignore[import-not-found]
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import re2
+
+from ..index.store import Store
+from .candidate import Candidate, json_ids
+from .keyword import fts_quote
+
+MIN_LITERAL = 3
+
+
+class RegexError(ValueError):
+    """The pattern is not a valid (RE2) regular expression."""
+
+
+@dataclass(frozen=True)
+class RegexMatch:
+    file_id: int
+    path: str
+    language: str
+    start_line: int
+    end_line: int
+    line_text: str
+
+
+def compile_pattern(pattern: str) -> re2._Regexp:
+    """Compile for line-oriented search, or raise RegexError naming the problem."""
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(f"(?m){pattern}", options)
+    except re2.error as exc:
+        message = exc.args[0] if exc.args else str(exc)
+        if isinstance(message, bytes):
+            message = message.decode("utf-8", "replace")
+        message = message.replace("(?m)", "", 1)
+        raise RegexError(f"invalid regex {pattern!r}: {message}") from None
+
+
+def _required_literals(items, case_insensitive: bool) -> list[list[str]] | None:
+    """Alternatives of literal sets; every match contains all literals of one alternative.
+
+    Returns None when no useful literal is known (the caller scans everything).
+    """
+    runs: list[str] = []
+    current: list[str] = []
+    alternatives: list[list[str]] | None = None
+
+    def flush() -> None:
+        if len(current) >= MIN_LITERAL:
+            runs.append("".join(current))
+        current.clear()
+
+    for op, arg in items:
+        if op is sre_c.LITERAL:
+            current.append(chr(arg))
+            continue
+        flush()
+        if op is sre_c.SUBPATTERN:
+            _, add_flags, del_flags, sub = arg
+            if add_flags & (sre_c.SRE_FLAG_IGNORECASE | sre_c.SRE_FLAG_VERBOSE):
+                continue
+            inner = _required_literals(sub, case_insensitive)
+            if inner is not None and len(inner) == 1:
+                runs.extend(inner[0])
+            elif inner is not None and alternatives is None:
+                alternatives = inner
+        elif op is sre_c.BRANCH and alternatives is None:
+            branches = [_required_literals(b, case_insensitive) for b in arg[1]]
+            if all(b is not None and len(b) == 1 and b[0] for b in branches):
+                alternatives = [b[0] for b in branches if b is not None]
+        elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, sre_c.POSSESSIVE_REPEAT):
+            low, _, sub = arg
+            if low >= 1:
+                inner = _required_literals(sub, case_insensitive)
+                if inner is not None and len(inner) == 1:
+                    runs.extend(inner[0])
+    flush()
+    if alternatives is not None:
+        return [runs + alt for alt in alternatives]
+    return [runs] if runs else None
+
+
+def literal_groups(pattern: str) -> list[list[str]] | None:
+    """Literal sets for the trigram prefilter, or None to scan every file."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    if parsed.state.flags & (sre_c.SRE_FLAG_IGNORECASE | sre_c.SRE_FLAG_VERBOSE):
+        return None
+    groups = _required_literals(list(parsed), False)
+    if groups is None or any(not g for g in groups):
+        return None
+    return groups
+
+
+def _trigram_expression(groups: list[list[str]]) -> str:
+    alternatives = []
+    for literals in groups:
+        trigrams = dict.fromkeys(
+            lit[i : i + 3] for lit in literals for i in range(len(lit) - 2)
+        )
+        alternatives.append("(" + " AND ".join(fts_quote(t) for t in trigrams) + ")")
+    return " OR ".join(alternatives)
+
+
+def candidate_files(store: Store, pattern: str,
+                    allowed: list[int] | None) -> list[tuple[int, str, str]]:
+    """(id, path, language) of the files that may match, in path order."""
+    groups = literal_groups(pattern)
+    params: list[object] = []
+    sql = "SELECT f.id, f.path, f.language FROM files f"
+    where = []
+    if groups is not None:
+        where.append("f.id IN (SELECT rowid FROM file_trigrams WHERE file_trigrams MATCH ?)")
+        params.append(_trigram_expression(groups))
+    if allowed is not None:
+        where.append("f.id IN (SELECT value FROM json_each(?))")
+        params.append(json_ids(allowed))
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return store.conn.execute(sql + " ORDER BY f.path", params).fetchall()
+
+
+def iter_matches(store: Store, pattern: str, allowed: list[int] | None = None,
+                 deadline: float | None = None) -> Iterator[RegexMatch]:
+    """Every match, one per starting line, in path and line order.
+
+    Stops quietly at ``deadline`` (a ``time.perf_counter()`` value).
+    """
+    compiled = compile_pattern(pattern)
+    for file_id, path, language in candidate_files(store, pattern, allowed):
+        if deadline is not None and time.perf_counter() > deadline:
+            return
+        text = store.file_content(file_id)
+        newlines: list[int] | None = None
+        last_line = 0
+        for match in compiled.finditer(text):
+            if newlines is None:
+                newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+            start = bisect.bisect_left(newlines, match.start()) + 1
+            if start == last_line:
+                continue
+            last_line = start
+            end = max(start, bisect.bisect_left(newlines, max(match.start(), match.end() - 1))
+                      + 1)
+            line_start = newlines[start - 2] + 1 if start > 1 else 0
+            line_end = newlines[start - 1] if start - 1 < len(newlines) else len(text)
+            yield RegexMatch(file_id, path, language, start, end, text[line_start:line_end])
+
+
+def regex_candidates(store: Store, pattern: str, limit: int, allowed: list[int] | None,
+                     timeout_ms: int) -> list[Candidate]:
+    """The first ``limit`` matches as candidates (score 1.0), with their enclosing symbol."""
+    deadline = time.perf_counter() + timeout_ms / 1000.0
+    out: list[Candidate] = []
+    for m in iter_matches(store, pattern, allowed, deadline):
+        out.append(Candidate(m.file_id, m.path, m.language, m.start_line, m.end_line, None,
+                             "match", None, {"regex": 1.0}, snippet=m.line_text))
+        if len(out) >= limit:
+            break
+    _attach_symbols(store, out)
+    return out
+
+
+def _attach_symbols(store: Store, candidates: list[Candidate]) -> None:
+    """Name the innermost definition around each match (for display and fusion)."""
+    by_file: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        by_file.setdefault(c.file_id, []).append(c)
+    for file_id, group in by_file.items():
+        rows = store.chunks_of_file(file_id)
+        for c in group:
+            inner = [r for r in rows if r.start_line <= c.start_line <= r.end_line]
+            if inner:
+                best = min(inner, key=lambda r: r.end_line - r.start_line)
+                c.symbol, c.chunk_id = best.symbol, best.id

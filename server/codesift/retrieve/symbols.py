@@ -1,0 +1,129 @@
+"""AST candidates: definitions whose names match the query.
+
+For an identifier query: exact name or dotted path (1.0; 0.9 when only the case
+differs), prefix (0.7), all identifier parts present (0.6), then fuzzy matches
+(up to 0.45) when the stricter tiers found little. For a natural-language query:
+definitions whose name parts cover the query terms, scored by coverage.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz, process
+
+from ..index.store import Store
+from ..query import QueryAnalysis
+from ..terms import split_identifier
+from .candidate import Candidate, json_ids
+from .keyword import fts_quote
+
+EXACT, EXACT_NOCASE, PREFIX, PARTS, FUZZY = 1.0, 0.9, 0.7, 0.6, 0.45
+FUZZY_CUTOFF = 80.0
+FUZZY_WHEN_FEWER = 5  # fuzzy matching only when the exact tiers found this little
+
+SYMBOL_COLUMNS = (
+    "SELECT s.id, s.chunk_id, s.file_id, f.path, f.language, c.start_line, c.end_line,"
+    " c.symbol, s.kind, s.name FROM symbols s JOIN files f ON f.id = s.file_id"
+    " JOIN chunks c ON c.id = s.chunk_id"
+)
+
+
+class SymbolMatcher:
+    """Looks up definitions; keeps the distinct-name list for fuzzy matching."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._names: list[str] | None = None
+        self._names_version: str | None = None
+
+    def _distinct_names(self) -> list[str]:
+        version = self.store.get_meta("last_sync")
+        if self._names is None or version != self._names_version:
+            self._names = [r[0] for r in self.store.conn.execute(
+                "SELECT DISTINCT name FROM symbols")]
+            self._names_version = version
+        return self._names
+
+    def _rows(self, where: str, params: list[object], allowed: list[int] | None,
+              limit: int) -> list[tuple]:
+        sql = f"{SYMBOL_COLUMNS} WHERE {where}"
+        if allowed is not None:
+            sql += " AND s.file_id IN (SELECT value FROM json_each(?))"
+            params = [*params, json_ids(allowed)]
+        sql += " LIMIT ?"
+        return self.store.conn.execute(sql, [*params, limit]).fetchall()
+
+    def candidates(self, analysis: QueryAnalysis, limit: int,
+                   allowed: list[int] | None) -> list[Candidate]:
+        if allowed is not None and not allowed:
+            return []
+        found: dict[int, Candidate] = {}
+
+        def add(rows: list[tuple], score_of) -> None:
+            for row in rows:
+                sid, cid, fid, path, lang, start, end, sym_path, kind, name = row
+                score = score_of(name, sym_path)
+                current = found.get(sid)
+                if current is None or current.scores["ast"] < score:
+                    found[sid] = Candidate(fid, path, lang, start, end, sym_path, kind, cid,
+                                           {"ast": score})
+
+        if analysis.route == "symbol" and analysis.symbol:
+            self._identifier(analysis.symbol, limit, allowed, add, found)
+        elif analysis.terms:
+            self._natural(analysis, limit, allowed, add)
+        ranked = sorted(found.values(), key=lambda c: -c.scores["ast"])
+        return ranked[:limit]
+
+    def _identifier(self, symbol: str, limit: int, allowed: list[int] | None, add,
+                    found: dict[int, Candidate]) -> None:
+        name = symbol.rsplit(".", 1)[-1]
+        dotted = "." in symbol
+
+        def exact_score(found_name: str, path: str) -> float:
+            if dotted:
+                if path == symbol or path.endswith("." + symbol):
+                    return EXACT
+                if path.lower() == symbol.lower() or path.lower().endswith("." + symbol.lower()):
+                    return EXACT_NOCASE
+                return PREFIX
+            return EXACT if found_name == name else EXACT_NOCASE
+
+        add(self._rows("s.name = ?", [name], allowed, limit), exact_score)
+        escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        add(self._rows("s.name LIKE ? ESCAPE '\\' AND s.name != ?", [escaped + "%", name],
+                       allowed, limit), lambda n, p: PREFIX)
+        parts = split_identifier(name)
+        if len(parts) > 1:
+            expression = " AND ".join(fts_quote(p) for p in parts)
+            add(self._fts_rows(expression, allowed, limit), lambda n, p: PARTS)
+        if len(found) < FUZZY_WHEN_FEWER and len(name) >= 4:
+            matches = process.extract(name, self._distinct_names(), scorer=fuzz.ratio,
+                                      score_cutoff=FUZZY_CUTOFF, limit=20)
+            for match_name, ratio, _ in matches:
+                if match_name.lower() == name.lower():
+                    continue
+                add(self._rows("s.name = ?", [match_name], allowed, limit),
+                    lambda n, p, r=ratio: FUZZY * r / 100.0)
+
+    def _fts_rows(self, expression: str, allowed: list[int] | None, limit: int) -> list[tuple]:
+        return self._rows(
+            "s.id IN (SELECT rowid FROM symbol_fts WHERE symbol_fts MATCH ? ORDER BY rank"
+            " LIMIT ?)", [expression, limit * 4], allowed, limit)
+
+    def _natural(self, analysis: QueryAnalysis, limit: int, allowed: list[int] | None,
+                 add) -> None:
+        forms = analysis.all_forms
+        expression = " OR ".join(fts_quote(f) for f in forms)
+        term_sets = [set(t.forms) | set(t.synonyms) for t in analysis.terms]
+
+        def coverage(found_name: str, path: str) -> float:
+            parts = set(split_identifier(found_name)) | {found_name.lower()}
+            hits = sum(1 for options in term_sets if options & parts or any(
+                p.startswith(o) or o.startswith(p) for o in options for p in parts if len(p) > 3
+                and len(o) > 3))
+            name_cover = sum(1 for p in split_identifier(found_name)
+                             if any(p in options for options in term_sets))
+            return PARTS * (hits / len(term_sets)) * (0.5 + 0.5 * name_cover /
+                                                      len(split_identifier(found_name)))
+
+        add(self._fts_rows(expression, allowed, limit * 2), coverage)

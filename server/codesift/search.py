@@ -1,0 +1,136 @@
+"""The search pipeline: analyse, generate candidates, fuse, cut snippets.
+
+``search`` is a plain function over an open Store; the CLI and the language
+server are thin shells around it. Per-stage timings travel with every result.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from .config import Config
+from .index.store import Store
+from .query import QueryAnalysis, analyze
+from .retrieve.candidate import Candidate, Filters
+from .retrieve.fuse import fuse
+from .retrieve.keyword import keyword_candidates
+from .retrieve.regex import regex_candidates
+from .retrieve.symbols import SymbolMatcher
+
+SNIPPET_MAX_LINES = 40
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str
+    limit: int = 10
+    regex: bool = False
+    filters: Filters = field(default_factory=Filters)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result, in the shape of the JSON contract (paths relative, lines 1-based)."""
+
+    path: str
+    start_line: int
+    end_line: int
+    score: float
+    symbol: str | None
+    kind: str
+    language: str
+    snippet: str
+    scores: dict[str, float]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path, "start_line": self.start_line, "end_line": self.end_line,
+            "score": round(self.score, 6), "symbol": self.symbol, "kind": self.kind,
+            "language": self.language, "snippet": self.snippet,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    route: str
+    hits: list[SearchHit]
+    timings_ms: dict[str, float]
+    analysis: QueryAnalysis
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "query": self.query, "route": self.route,
+            "results": [h.to_json() for h in self.hits],
+            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+        }
+
+
+class Searcher:
+    """Runs searches against one index; reuse it across queries (it caches names)."""
+
+    def __init__(self, store: Store, config: Config):
+        self.store = store
+        self.config = config
+        self.symbols = SymbolMatcher(store)
+
+    def candidates(self, request: SearchRequest, timings: dict[str, float]
+                   ) -> tuple[QueryAnalysis, list[Candidate]]:
+        """The fused candidate pool (before any reranking)."""
+        rc = self.config.retrieve
+        clock = time.perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings[name] = (now - clock) * 1000.0
+            clock = now
+
+        analysis = analyze(request.query, force_regex=request.regex)
+        allowed = request.filters.allowed_file_ids(self.store)
+        lap("analyze")
+        by_source: dict[str, list[Candidate]] = {}
+        if analysis.route == "regex":
+            assert analysis.pattern is not None
+            by_source["regex"] = regex_candidates(
+                self.store, analysis.pattern, rc.per_generator_limit, allowed,
+                rc.regex_timeout_ms)
+            lap("regex")
+        else:
+            by_source["keyword"] = keyword_candidates(
+                self.store, analysis, rc.per_generator_limit, allowed)
+            lap("keyword")
+            by_source["ast"] = self.symbols.candidates(analysis, rc.per_generator_limit,
+                                                       allowed)
+            lap("ast")
+            if analysis.route == "symbol" and analysis.symbol:
+                literal = analysis.symbol.rsplit(".", 1)[-1]
+                by_source["regex"] = regex_candidates(
+                    self.store, re.escape(literal), rc.per_generator_limit, allowed,
+                    rc.regex_timeout_ms)
+                lap("regex")
+        weights = rc.symbol_weights if analysis.route == "symbol" else rc.weights
+        pool = fuse(by_source, weights, rc.pool_size)
+        lap("fuse")
+        return analysis, pool
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        analysis, pool = self.candidates(request, timings)
+        clock = time.perf_counter()
+        hits = [self._hit(c) for c in pool[: request.limit]]
+        timings["snippets"] = (time.perf_counter() - clock) * 1000.0
+        timings["total"] = (time.perf_counter() - started) * 1000.0
+        return SearchResult(request.query, analysis.route, hits, timings, analysis)
+
+    def _hit(self, c: Candidate) -> SearchHit:
+        snippet = c.snippet
+        if not snippet:
+            lines = self.store.file_content(c.file_id).split("\n")
+            end = min(c.end_line, c.start_line + SNIPPET_MAX_LINES - 1)
+            snippet = "\n".join(lines[c.start_line - 1 : end])
+        return SearchHit(c.path, c.start_line, c.end_line, c.score, c.symbol, c.kind,
+                         c.language, snippet, dict(c.scores))

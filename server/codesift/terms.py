@@ -1,0 +1,45 @@
+"""Identifier-aware term extraction, shared by the indexer and the query analyser.
+
+SQLite's FTS5 tokenizer (porter + unicode61, underscores kept inside tokens) does
+the tokenizing and stemming; this module only adds what it cannot do: each
+identifier is emitted whole (lower-cased) and followed by its camelCase,
+snake_case, kebab-case and digit parts, so ``getHTTPResponse2`` is findable as
+``gethttpresponse2``, ``get``, ``http``, ``response`` and ``2``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+WORD = re.compile(r"[^\W_][\w]*|_+[^\W_][\w]*", re.UNICODE)
+KEBAB = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+")
+PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+|[^\W\d_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=200_000)
+def split_identifier(word: str) -> tuple[str, ...]:
+    """Lower-cased parts of an identifier; a single part for plain words."""
+    parts = tuple(p.lower() for p in PARTS.findall(word))
+    return parts or (word.lower(),)
+
+
+@lru_cache(maxsize=200_000)
+def _word_terms(word: str) -> str:
+    lower = word.strip("_").lower()
+    parts = split_identifier(word)
+    if len(parts) == 1 and parts[0] == lower:
+        return lower
+    return " ".join((lower, *parts))
+
+
+def index_terms(text: str) -> str:
+    """The text FTS5 indexes for a chunk: identifiers whole plus their parts."""
+    return " ".join(map(_word_terms, WORD.findall(text)))
+
+
+def words(text: str) -> list[str]:
+    """Identifier-like words of a text, in order (kebab-case words kept whole)."""
+    found = [m.group(0) for m in KEBAB.finditer(text)]
+    rest = KEBAB.sub(" ", text)
+    return found + [w.strip("_") for w in WORD.findall(rest)]

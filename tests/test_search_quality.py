@@ -1,0 +1,39 @@
+"""Search results on real code: the standard library's own packages."""
+
+from __future__ import annotations
+
+from codesift.retrieve.candidate import Filters
+from codesift.search import Searcher, SearchRequest
+
+
+def search(stdlib_index, query: str, **kwargs):
+    workspace, store = stdlib_index
+    return Searcher(store, workspace.config).search(SearchRequest(query, **kwargs))
+
+
+def test_function_name_returns_its_definition_first(stdlib_index):
+    result = search(stdlib_index, "parsedate_to_datetime")
+    assert result.route == "symbol"
+    top = result.hits[0]
+    assert (top.path, top.symbol, top.kind) == ("email/utils.py", "parsedate_to_datetime",
+                                                "function")
+    assert top.snippet.lstrip().startswith("def parsedate_to_datetime")
+
+
+def test_method_path_query_returns_the_method(stdlib_index):
+    top = search(stdlib_index, "JSONDecoder.raw_decode").hits[0]
+    assert (top.path, top.symbol, top.kind) == ("json/decoder.py", "JSONDecoder.raw_decode",
+                                                "method")
+
+
+def test_concept_query_finds_function_in_top_10(stdlib_index):
+    result = search(stdlib_index, "escape special html characters", limit=10)
+    assert result.route == "natural"
+    assert ("html/__init__.py", "escape") in [(h.path, h.symbol) for h in result.hits]
+
+
+def test_language_and_path_filters_apply_before_the_cut(stdlib_index):
+    result = search(stdlib_index, "decode", limit=50, filters=Filters(paths=("email/",)))
+    assert result.hits and all(h.path.startswith("email/") for h in result.hits)
+    none = search(stdlib_index, "decode", filters=Filters(languages=("rust",)))
+    assert none.hits == []
