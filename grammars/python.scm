@@ -20,3 +20,11 @@
     (assignment
       left: (identifier) @name)) @definition.constant)
   (#match? @name "^[A-Z][A-Z0-9_]*$"))
+
+; `type Alias = ...` (Python 3.12) and its generic form `type Vec[T] = list[T]`.
+(type_alias_statement
+  left: (type
+    [
+      (identifier) @name
+      (generic_type . (identifier) @name)
+    ])) @definition.type

@@ -142,7 +142,16 @@ class Store:
 
     def _rebuild_schema(self) -> None:
         """Drop everything and create the current schema (a version change means rebuild)."""
+        self.conn.execute("PRAGMA foreign_keys=OFF")  # dropping in any order is fine here
+        try:
+            self._recreate()
+        finally:
+            self.conn.execute("PRAGMA foreign_keys=ON")
+
+    def _recreate(self) -> None:
         with self.transaction():
+            if self.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                return  # another process rebuilt it while we waited for the write lock
             tables = [r[0] for r in self.conn.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE 'CREATE VIRTUAL%'"
             )]

@@ -1,0 +1,103 @@
+"""The ``codesift`` command: JSON contract, exit codes, index location."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import copy_packages
+
+
+def run(*args: str, cache: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "NO_COLOR": "1"}
+    return subprocess.run([sys.executable, "-m", "codesift.cli", *args], capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory) -> Path:
+    return copy_packages(tmp_path_factory.mktemp("cli") / "ws", ("json", "html"))
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+def test_search_json_contract(root, cache):
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    proc = run("search", "JSONDecoder.raw_decode", "--root", str(root), "--json", "-n", "3",
+               cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads(proc.stdout)  # exactly one JSON object on stdout
+    assert set(payload) == {"query", "route", "results", "timings_ms"}
+    assert payload["query"] == "JSONDecoder.raw_decode" and payload["route"] == "symbol"
+    assert 1 <= len(payload["results"]) <= 3
+    for hit in payload["results"]:
+        assert set(hit) == {"path", "start_line", "end_line", "score", "symbol", "kind",
+                            "language", "snippet"}
+        assert "\\" not in hit["path"] and not hit["path"].startswith("/")
+        assert 1 <= hit["start_line"] <= hit["end_line"]
+        assert isinstance(hit["score"], float) and isinstance(hit["snippet"], str)
+    top = payload["results"][0]
+    assert (top["path"], top["symbol"], top["kind"]) == (
+        "json/decoder.py", "JSONDecoder.raw_decode", "method")
+    lines = (root / "json/decoder.py").read_text().split("\n")
+    assert top["snippet"].split("\n")[0] == lines[top["start_line"] - 1]
+    timings = payload["timings_ms"]
+    assert "total" in timings and all(isinstance(v, float) for v in timings.values())
+    # the index went to the cache dir, nothing was written into the workspace
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    assert list((cache / "codesift").glob("*/index.sqlite3"))
+
+
+def test_readable_output_and_filters(root, cache):
+    proc = run("search", "escape", "--root", str(root), "--lang", "python", "--path", "html/",
+               cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    assert "html/__init__.py:" in proc.stdout and "escape" in proc.stdout
+    assert "json/" not in proc.stdout
+
+
+def test_invalid_regex_is_a_usage_error(root, cache):
+    proc = run("search", "foo(", "--regex", "--root", str(root), cache=cache)
+    assert proc.returncode == 2
+    assert "invalid regex" in proc.stderr and "missing )" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_bad_usage_and_missing_root_exit_2(root, cache, tmp_path):
+    assert run("search", cache=cache).returncode == 2
+    proc = run("search", "x", "--root", str(tmp_path / "nope"), cache=cache)
+    assert proc.returncode == 2 and "not a folder" in proc.stderr
+
+
+def test_config_errors_name_the_key(tmp_path, cache):
+    (tmp_path / "codesift.toml").write_text("[retrieve]\npool_size = 'many'\n")
+    proc = run("search", "x", "--root", str(tmp_path), cache=cache)
+    assert proc.returncode == 2 and "retrieve.pool_size" in proc.stderr
+    (tmp_path / "codesift.toml").write_text("[scan]\nmax_bytes = 10\n")
+    proc = run("search", "x", "--root", str(tmp_path), cache=cache)
+    assert proc.returncode == 2 and "scan.max_bytes" in proc.stderr
+
+
+def test_index_reports_a_summary(root, tmp_path):
+    index_dir = tmp_path / "idx"
+    proc = run("index", str(root), "--index-dir", str(index_dir), "--json", cache=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["files"] == summary["added"] > 5 and summary["chunks"] > summary["files"]
+    assert (index_dir / "index.sqlite3").exists()
+    again = json.loads(run("index", str(root), "--index-dir", str(index_dir), "--json",
+                           cache=tmp_path).stdout)
+    assert again["added"] == again["updated"] == again["removed"] == 0
+
+
+def test_help_lists_commands(cache):
+    proc = run("--help", cache=cache)
+    assert proc.returncode == 0 and "index" in proc.stdout and "search" in proc.stdout
