@@ -85,9 +85,15 @@ def _leading_start(node: ts.Node) -> int:
 
 
 def _signature_end(node: ts.Node) -> int:
+    """Last line (1-based) of the signature: up to the body, or up to the line before it."""
     body = node.child_by_field_name("body")
     first = node.start_point.row
-    last = body.start_point.row if body is not None else first
+    if body is None:
+        last = first
+    elif body.start_point.row > first:
+        last = body.start_point.row - 1
+    else:
+        last = body.start_point.row
     return min(last, first + MAX_SIGNATURE_LINES - 1) + 1
 
 
