@@ -44,6 +44,16 @@ def grammars_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "grammars"
 
 
+def query_source(name: str) -> str:
+    """A language's query text; a first line ``; inherits: other`` prepends other's query."""
+    text = (grammars_dir() / f"{name}.scm").read_text(encoding="utf-8")
+    first = text.split("\n", 1)[0]
+    if first.startswith("; inherits:"):
+        parent = first.split(":", 1)[1].strip()
+        text = query_source(parent) + "\n" + text
+    return text
+
+
 @dataclass(frozen=True)
 class Grammar:
     """A loaded language: parser factory input plus its compiled definition query."""
@@ -63,11 +73,10 @@ def load_grammar(name: str) -> Grammar | None:
     if spec is None:
         return None
     module_name, func_name = spec
-    query_file = grammars_dir() / f"{name}.scm"
     try:
         module = importlib.import_module(module_name)
         language = ts.Language(getattr(module, func_name)())
-        query = ts.Query(language, query_file.read_text(encoding="utf-8"))
+        query = ts.Query(language, query_source(name))
     except (ImportError, AttributeError, OSError, ts.QueryError) as exc:
         log.warning("grammar %s unavailable (%s); using line windows", name, exc)
         return None
