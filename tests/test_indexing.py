@@ -132,3 +132,20 @@ def test_killed_indexer_leaves_a_usable_index(tmp_path):
     report = sync(workspace, store)
     assert report.added == report.scanned - partial
     assert store.stats()["files"] == report.scanned
+
+
+def test_skipped_files_are_remembered_until_they_change(workspace):
+    blob = workspace.root / "json" / "data.bin"
+    blob.write_bytes(b"\x00\x01binary")
+    store = workspace.open_store()
+    first = sync(workspace, store)
+    assert "json/data.bin" in first.skipped_paths
+    second = sync(workspace, store)
+    assert second.skipped == 1 and second.skipped_paths == []  # not read again
+    blob.write_text("def now_readable_text():\n    return 1\n")
+    third = sync(workspace, store)
+    assert third.added == 1
+    assert symbols(store, "now_readable_text", workspace)[0][0] == "json/data.bin"
+    blob.unlink()
+    assert sync(workspace, store).removed == 1
+    assert store.skipped_states() == {}

@@ -6,7 +6,6 @@ server are thin shells around it. Per-stage timings travel with every result.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -105,12 +104,6 @@ class Searcher:
             by_source["ast"] = self.symbols.candidates(analysis, rc.per_generator_limit,
                                                        allowed)
             lap("ast")
-            if analysis.route == "symbol" and analysis.symbol:
-                literal = analysis.symbol.rsplit(".", 1)[-1]
-                by_source["regex"] = regex_candidates(
-                    self.store, re.escape(literal), rc.per_generator_limit, allowed,
-                    rc.regex_timeout_ms)
-                lap("regex")
         weights = rc.symbol_weights if analysis.route == "symbol" else rc.weights
         pool = fuse(by_source, weights, rc.pool_size)
         lap("fuse")

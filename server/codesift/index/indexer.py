@@ -21,7 +21,7 @@ from ..config import Config
 from ..parse.chunker import chunk_text
 from ..workspace import WorkspaceFile, read_file, scan
 from .location import DB_NAME, LOCK_NAME, index_dir_for
-from .store import Store, content_hash
+from .store import FileState, Store, content_hash
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,7 @@ def _sync_locked(workspace: Workspace, store: Store,
     config = workspace.config
     report = SyncReport()
     known = store.file_states()
+    skipped_before = store.skipped_states()
     on_disk = list(scan(workspace.root, config.scan))
     report.scanned = len(on_disk)
     todo: list[WorkspaceFile] = []
@@ -105,15 +106,19 @@ def _sync_locked(workspace: Workspace, store: Store,
         state = known.get(wf.rel)
         if state is not None and state.size == wf.size and state.mtime_ns == wf.mtime_ns:
             report.unchanged += 1
+        elif skipped_before.get(wf.rel) == (wf.size, wf.mtime_ns):
+            report.skipped += 1  # skipped last time and unchanged since: not re-read
         else:
             todo.append(wf)
     present = {wf.rel for wf in on_disk}
     vanished = [state.id for rel, state in known.items() if rel not in present]
+    stale_skips = [rel for rel in skipped_before if rel not in present]
 
-    if vanished:
+    if vanished or stale_skips:
         with store.transaction():
             for file_id in vanished:
                 store.delete_file(file_id)
+            store.forget_skipped(stale_skips)
         report.removed = len(vanished)
 
     batch = max(1, config.index.batch_files)
@@ -122,7 +127,7 @@ def _sync_locked(workspace: Workspace, store: Store,
             for i, wf in enumerate(todo[offset : offset + batch], start=offset):
                 if progress is not None:
                     progress(i, len(todo), wf.rel)
-                _index_one(workspace, store, wf, known.get(wf.rel), report)
+                _index_one(workspace, store, wf, known.get(wf.rel), report, skipped_before)
     if progress is not None:
         progress(len(todo), len(todo), "")
     if report.changed:
@@ -132,7 +137,8 @@ def _sync_locked(workspace: Workspace, store: Store,
     return report
 
 
-def _index_one(workspace: Workspace, store: Store, wf: WorkspaceFile, state, report) -> None:
+def _index_one(workspace: Workspace, store: Store, wf: WorkspaceFile, state: FileState | None,
+               report: SyncReport, skipped_before: dict[str, tuple[int, int]]) -> None:
     """Index one file inside the caller's transaction; a failing file is logged and skipped."""
     config = workspace.config
     loaded = read_file(wf.path, config.scan)
@@ -142,7 +148,10 @@ def _index_one(workspace: Workspace, store: Store, wf: WorkspaceFile, state, rep
             report.removed += 1
         report.skipped += 1
         report.skipped_paths.append(wf.rel)
+        store.mark_skipped(wf.rel, wf.size, wf.mtime_ns)
         return
+    if wf.rel in skipped_before:
+        store.forget_skipped([wf.rel])
     digest = content_hash(loaded.raw)
     if state is not None and state.hash == digest:
         store.touch_file(state.id, wf.size, wf.mtime_ns)

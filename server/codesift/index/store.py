@@ -18,10 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import filelock
+
 from ..parse.chunker import Chunk, ChunkedFile
 from ..terms import index_terms
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,6 +62,13 @@ CREATE TABLE symbols(
 );
 CREATE INDEX symbols_by_name ON symbols(name);
 CREATE INDEX symbols_by_file ON symbols(file_id);
+-- symbols_by_chunk serves the ON DELETE CASCADE from chunks
+CREATE INDEX symbols_by_chunk ON symbols(chunk_id);
+CREATE TABLE skipped(
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE VIRTUAL TABLE chunk_fts USING fts5(
     symbol, body, content='', tokenize="porter unicode61 tokenchars '_'"
 );
@@ -123,15 +132,19 @@ class Store:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(db_path, timeout=30.0, isolation_level=None,
                                     check_same_thread=False)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.execute("PRAGMA busy_timeout=30000")
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        if version != SCHEMA_VERSION:
-            if readonly:
-                raise IndexSchemaError(f"{db_path}: schema {version}, expected {SCHEMA_VERSION}")
-            self._rebuild_schema()
+        # Switching a new database to WAL fails at once (no busy wait) if another process
+        # is creating it too, so creation and migration are serialised by a small lock.
+        with filelock.FileLock(str(db_path) + ".schema.lock", timeout=60):
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA busy_timeout=30000")
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                if readonly:
+                    raise IndexSchemaError(
+                        f"{db_path}: schema {version}, expected {SCHEMA_VERSION}")
+                self._rebuild_schema()
 
     @classmethod
     def open(cls, db_path: Path) -> Store:
@@ -195,6 +208,18 @@ class Store:
                 "SELECT id, path, size, mtime_ns, hash FROM files"
             )
         }
+
+    def skipped_states(self) -> dict[str, tuple[int, int]]:
+        """Files seen and skipped (binary, generated, unreadable): path -> (size, mtime_ns)."""
+        return {p: (size, mtime) for p, size, mtime in self.conn.execute(
+            "SELECT path, size, mtime_ns FROM skipped")}
+
+    def mark_skipped(self, path: str, size: int, mtime_ns: int) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO skipped(path, size, mtime_ns) VALUES(?,?,?)",
+                          (path, size, mtime_ns))
+
+    def forget_skipped(self, paths: Iterable[str]) -> None:
+        self.conn.executemany("DELETE FROM skipped WHERE path=?", [(p,) for p in paths])
 
     def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
         self.conn.execute("UPDATE files SET size=?, mtime_ns=? WHERE id=?",

@@ -19,7 +19,17 @@ def fts_quote(term: str) -> str:
 
 
 def match_expression(analysis: QueryAnalysis) -> str | None:
-    """An FTS5 OR-query over every form and synonym of the query terms."""
+    """An FTS5 query: for identifiers, the whole name or all its parts together;
+    for words, any form or synonym of any term."""
+    if analysis.route == "symbol" and analysis.terms:
+        groups = []
+        for term in analysis.terms:
+            whole, *parts = term.forms
+            if parts:
+                groups.append(f"{fts_quote(whole)} OR ({' AND '.join(map(fts_quote, parts))})")
+            else:
+                groups.append(fts_quote(whole))
+        return " OR ".join(f"({g})" for g in groups)
     forms = analysis.all_forms
     if not forms:
         return None

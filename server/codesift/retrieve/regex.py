@@ -12,7 +12,6 @@ trigrams; without such a literal every file is scanned.
 
 from __future__ import annotations
 
-import bisect
 import re
 import re._constants as sre_c  # type: ignore[import-not-found]
 import re._parser as sre_parse  # type: ignore[import-not-found]
@@ -154,20 +153,19 @@ def iter_matches(store: Store, pattern: str, allowed: list[int] | None = None,
         if deadline is not None and time.perf_counter() > deadline:
             return
         text = store.file_content(file_id)
-        newlines: list[int] | None = None
-        last_line = 0
+        line, counted_to, last_line = 1, 0, 0
         for match in compiled.finditer(text):
-            if newlines is None:
-                newlines = [i for i, ch in enumerate(text) if ch == "\n"]
-            start = bisect.bisect_left(newlines, match.start()) + 1
-            if start == last_line:
+            begin = match.start()
+            line += text.count("\n", counted_to, begin)
+            counted_to = begin
+            if line == last_line:
                 continue
-            last_line = start
-            end = max(start, bisect.bisect_left(newlines, max(match.start(), match.end() - 1))
-                      + 1)
-            line_start = newlines[start - 2] + 1 if start > 1 else 0
-            line_end = newlines[start - 1] if start - 1 < len(newlines) else len(text)
-            yield RegexMatch(file_id, path, language, start, end, text[line_start:line_end])
+            last_line = line
+            end = line + text.count("\n", begin, max(begin, match.end() - 1))
+            line_start = text.rfind("\n", 0, begin) + 1
+            line_end = text.find("\n", begin)
+            yield RegexMatch(file_id, path, language, line, end,
+                             text[line_start : line_end if line_end >= 0 else len(text)])
 
 
 def regex_candidates(store: Store, pattern: str, limit: int, allowed: list[int] | None,
