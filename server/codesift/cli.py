@@ -118,9 +118,6 @@ def cmd_index(args: argparse.Namespace, err: Console) -> int:
     store = workspace.open_store()
     try:
         report = _sync_with_progress(workspace, store, err, wait=not args.no_wait)
-        if report.changed:
-            with store.transaction():
-                store.optimize()
         stats = store.stats()
     finally:
         store.close()

@@ -26,6 +26,7 @@ from .store import FileState, Store, content_hash
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int, str], None]
+OPTIMIZE_MIN_CHANGES = 50
 
 
 class IndexBusyError(RuntimeError):
@@ -133,6 +134,8 @@ def _sync_locked(workspace: Workspace, store: Store,
     if report.changed:
         with store.transaction():
             store.set_meta("last_sync", str(time.time()))
+            if report.changed >= max(OPTIMIZE_MIN_CHANGES, len(known) // 10):
+                store.optimize()  # merge FTS segments after bulk changes: faster queries
     report.seconds = time.perf_counter() - started
     return report
 

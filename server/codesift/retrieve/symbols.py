@@ -105,10 +105,13 @@ class SymbolMatcher:
                 add(self._rows("s.name = ?", [match_name], allowed, limit),
                     lambda n, p, r=ratio: FUZZY * r / 100.0)
 
-    def _fts_rows(self, expression: str, allowed: list[int] | None, limit: int) -> list[tuple]:
+    def _fts_rows(self, expression: str, allowed: list[int] | None, limit: int,
+                  fts_factor: int = 4) -> list[tuple]:
+        """Symbols whose name terms match; with filters, over-fetch so the cut comes later."""
+        factor = fts_factor if allowed is None else fts_factor * 8
         return self._rows(
             "s.id IN (SELECT rowid FROM symbol_fts WHERE symbol_fts MATCH ? ORDER BY rank"
-            " LIMIT ?)", [expression, limit * 4], allowed, limit)
+            " LIMIT ?)", [expression, limit * factor], allowed, limit)
 
     def _natural(self, analysis: QueryAnalysis, limit: int, allowed: list[int] | None,
                  add) -> None:
@@ -126,4 +129,4 @@ class SymbolMatcher:
             return PARTS * (hits / len(term_sets)) * (0.5 + 0.5 * name_cover /
                                                       len(split_identifier(found_name)))
 
-        add(self._fts_rows(expression, allowed, limit * 2), coverage)
+        add(self._fts_rows(expression, allowed, limit, fts_factor=1), coverage)
