@@ -174,7 +174,3 @@ def _index_one(workspace: Workspace, store: Store, wf: WorkspaceFile, state: Fil
         report.added += 1
     store.put_file(wf.rel, loaded.language, wf.size, wf.mtime_ns, digest, loaded.text, chunked)
 
-
-def open_workspace(root: Path, config: Config) -> tuple[Workspace, Store]:
-    workspace = Workspace(root.resolve(), config)
-    return workspace, workspace.open_store()

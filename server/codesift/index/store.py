@@ -120,14 +120,10 @@ def symbol_terms(path: str) -> str:
     return index_terms(path.replace(".", " "))
 
 
-class IndexSchemaError(RuntimeError):
-    """The database was written by another schema version."""
-
-
 class Store:
     """An open index database. Not thread-safe: one Store per thread."""
 
-    def __init__(self, db_path: Path, *, readonly: bool = False):
+    def __init__(self, db_path: Path):
         self.db_path = db_path
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(db_path, timeout=30.0, isolation_level=None,
@@ -141,14 +137,7 @@ class Store:
             self.conn.execute("PRAGMA busy_timeout=30000")
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
             if version != SCHEMA_VERSION:
-                if readonly:
-                    raise IndexSchemaError(
-                        f"{db_path}: schema {version}, expected {SCHEMA_VERSION}")
                 self._rebuild_schema()
-
-    @classmethod
-    def open(cls, db_path: Path) -> Store:
-        return cls(db_path)
 
     def close(self) -> None:
         self.conn.close()
@@ -322,18 +311,6 @@ class Store:
     def files(self) -> list[tuple[int, str, str]]:
         """(id, path, language) of every indexed file."""
         return self.conn.execute("SELECT id, path, language FROM files ORDER BY path").fetchall()
-
-    def chunk_rows(self, chunk_ids: Iterable[int]) -> dict[int, ChunkRow]:
-        ids = list(chunk_ids)
-        if not ids:
-            return {}
-        rows = self.conn.execute(
-            "SELECT c.id, c.file_id, f.path, f.language, c.start_line, c.end_line, c.symbol,"
-            " c.kind FROM chunks c JOIN files f ON f.id = c.file_id"
-            " WHERE c.id IN (SELECT value FROM json_each(?))",
-            (json_ids(ids),),
-        )
-        return {r[0]: ChunkRow(*r) for r in rows}
 
     def chunks_of_file(self, file_id: int) -> list[ChunkRow]:
         rows = self.conn.execute(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pathspec
 
-from ..index.store import ChunkRow, Store, json_ids
+from ..index.store import Store, json_ids
 
 SOURCES = ("keyword", "ast", "regex")
 __all__ = ["SOURCES", "Candidate", "Filters", "json_ids"]
@@ -27,11 +27,6 @@ class Candidate:
     scores: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
     snippet: str = ""
-
-    @classmethod
-    def from_chunk(cls, row: ChunkRow, source: str, score: float) -> Candidate:
-        return cls(row.file_id, row.path, row.language, row.start_line, row.end_line,
-                   row.symbol, row.kind, row.id, {source: score})
 
 
 @dataclass(frozen=True)
