@@ -26,6 +26,7 @@ search: install
 
 lint: install-test
 	$(BIN)/ruff check server tests bench
+	$(BIN)/mypy server/codesift --ignore-missing-imports
 
 test: install-test lint
 	$(BIN)/python -m pytest -q

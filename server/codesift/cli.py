@@ -159,9 +159,8 @@ def cmd_search(args: argparse.Namespace, out: Console, err: Console) -> int:
     finally:
         store.close()
     if args.json:
-        payload = result.to_json()
-        payload["timings_ms"]["cli_total"] = round((time.perf_counter() - started) * 1000, 3)
-        print(json.dumps(payload))
+        cli_total = (time.perf_counter() - started) * 1000
+        print(json.dumps(result.to_json(extra_timings={"cli_total": cli_total})))
     else:
         _print_results(result, out)
     return EXIT_OK

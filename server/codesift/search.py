@@ -59,11 +59,12 @@ class SearchResult:
     timings_ms: dict[str, float]
     analysis: QueryAnalysis
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self, extra_timings: dict[str, float] | None = None) -> dict[str, object]:
+        timings = {**self.timings_ms, **(extra_timings or {})}
         return {
             "query": self.query, "route": self.route,
             "results": [h.to_json() for h in self.hits],
-            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+            "timings_ms": {k: round(v, 3) for k, v in timings.items()},
         }
 
 
