@@ -75,6 +75,8 @@ def test_bad_usage_and_missing_root_exit_2(root, cache, tmp_path):
     assert run("search", cache=cache).returncode == 2
     proc = run("search", "x", "--root", str(tmp_path / "nope"), cache=cache)
     assert proc.returncode == 2 and "not a folder" in proc.stderr
+    proc = run("search", "  ", "--root", str(root), cache=cache)
+    assert proc.returncode == 2 and "empty query" in proc.stderr
 
 
 def test_config_errors_name_the_key(tmp_path, cache):

@@ -37,3 +37,14 @@ def test_language_and_path_filters_apply_before_the_cut(stdlib_index):
     assert result.hits and all(h.path.startswith("email/") for h in result.hits)
     none = search(stdlib_index, "decode", filters=Filters(languages=("rust",)))
     assert none.hits == []
+
+
+def test_identifier_that_is_also_a_stop_word_is_still_searched(stdlib_index):
+    result = search(stdlib_index, "get", limit=20)
+    assert result.route == "symbol"
+    assert any(h.symbol and h.symbol.split(".")[-1] == "get" for h in result.hits)
+
+
+def test_queries_with_fts_syntax_characters_do_not_fail(stdlib_index):
+    for query in ['"', "*", "NEAR(", "AND OR NOT", "a:b", "?"]:
+        search(stdlib_index, query)  # no exception; results may be empty

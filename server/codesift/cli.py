@@ -143,6 +143,8 @@ def cmd_index(args: argparse.Namespace, err: Console) -> int:
 def cmd_search(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
+    if not args.query.strip():
+        raise UsageError("empty query")
     started = time.perf_counter()
     workspace = _workspace(args.root, args)
     store = workspace.open_store()

@@ -113,13 +113,13 @@ def looks_like_regex(text: str) -> bool:
     return bool(REGEX_HINTS.search(text))
 
 
-def _terms(text: str) -> list[Term]:
+def _terms(text: str, keep_stop_words: bool = False) -> list[Term]:
     out: list[Term] = []
     seen: set[str] = set()
     for word in words(text):
         lower = word.lower()
         parts = split_identifier(word)
-        if lower in seen or (lower in STOP_WORDS and len(parts) == 1):
+        if lower in seen or (not keep_stop_words and lower in STOP_WORDS and len(parts) == 1):
             continue
         seen.add(lower)
         forms = tuple(dict.fromkeys((lower, *parts)))
@@ -136,9 +136,10 @@ def analyze(text: str, *, force_regex: bool = False) -> QueryAnalysis:
     if force_regex or (looks_like_regex(stripped) and not SYMBOL_RE.match(stripped)):
         return QueryAnalysis(stripped, "regex", _terms(re.sub(r"\\.", " ", stripped)),
                              pattern=stripped)
+    if SYMBOL_RE.match(stripped):  # an identifier: every word counts, even "get" or "find"
+        symbol = re.sub(r"(::|#|->)", ".", stripped.removesuffix("()"))
+        return QueryAnalysis(stripped, "symbol", _terms(stripped, keep_stop_words=True),
+                             [symbol], symbol=symbol)
     terms = _terms(stripped)
     identifiers = [w for w in words(stripped) if len(split_identifier(w)) > 1 or "_" in w]
-    if SYMBOL_RE.match(stripped):
-        symbol = re.sub(r"(::|#|->)", ".", stripped.removesuffix("()"))
-        return QueryAnalysis(stripped, "symbol", terms, [symbol], symbol=symbol)
     return QueryAnalysis(stripped, "natural", terms, identifiers)
