@@ -22,7 +22,7 @@ from . import __version__
 from .config import Config, ConfigError, load_config
 from .index.indexer import IndexBusyError, SyncReport, Workspace, sync
 from .index.store import Store
-from .retrieve.candidate import Filters
+from .retrieve.candidate import FilterError, Filters
 from .retrieve.regex import RegexError
 from .search import Searcher, SearchRequest, SearchResult
 
@@ -145,6 +145,8 @@ def cmd_search(args: argparse.Namespace, out: Console, err: Console) -> int:
         raise UsageError("--limit must be at least 1")
     if not args.query.strip():
         raise UsageError("empty query")
+    if args.pool_size is not None and args.pool_size < 1:
+        raise UsageError("--pool-size must be at least 1")
     started = time.perf_counter()
     workspace = _workspace(args.root, args)
     store = workspace.open_store()
@@ -198,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_index(args, err)
         if args.command == "search":
             return cmd_search(args, out, err)
-    except (UsageError, RegexError, ConfigError) as exc:
+    except (UsageError, RegexError, ConfigError, FilterError) as exc:
         err.print(f"[red]codesift: error:[/] {escape(str(exc))}", highlight=False)
         return EXIT_USAGE
     except IndexBusyError as exc:

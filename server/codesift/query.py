@@ -16,7 +16,8 @@ from .terms import split_identifier, words
 
 SYMBOL_RE = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|#|->)[A-Za-z_$][\w$]*)*(?:\(\))?$")
 REGEX_HINTS = re.compile(
-    r"\\[wdsbWDSBAZ.()\[\]{}|+*?^$]|\.\*|\.\+|\[[^\]]+\]|\(\?|\{\d+(?:,\d*)?\}|^\^|\$$|\w\|\w"
+    r"\\[wdsbWDSBAZ.()\[\]{}|+*?^$]|\.\*|\.\+|\[\^|\[[^\]]*(?:\w-\w|\\[wdsWDS])[^\]]*\]"
+    r"|\(\?|\{\d+(?:,\d*)?\}|^\^|\w\$$|\w\|\w"
 )
 
 STOP_WORDS = frozenset("""

@@ -101,8 +101,11 @@ def is_generated(head: bytes) -> bool:
 
 
 def decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM); undecodable bytes become U+FFFD, never an error."""
-    return raw.decode("utf-8-sig", errors="replace")
+    """UTF-8 (with or without BOM); undecodable bytes become U+FFFD, never an error.
+
+    CRLF becomes LF so that ``$`` and snippets behave the same for Windows files.
+    """
+    return raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
 
 
 class IgnoreRules:

@@ -100,7 +100,9 @@ def _sync_locked(workspace: Workspace, store: Store,
     report = SyncReport()
     known = store.file_states()
     skipped_before = store.skipped_states()
-    on_disk = list(scan(workspace.root, config.scan))
+    index_dir = workspace.index_dir
+    on_disk = [wf for wf in scan(workspace.root, config.scan)
+               if not wf.path.is_relative_to(index_dir)]  # an index inside the root
     report.scanned = len(on_disk)
     todo: list[WorkspaceFile] = []
     for wf in on_disk:

@@ -18,4 +18,7 @@ def default_index_dir(root: Path) -> Path:
 
 
 def index_dir_for(root: Path, configured: str | None) -> Path:
-    return Path(configured).expanduser().resolve() if configured else default_index_dir(root)
+    """The configured folder (relative paths are relative to the root), or the default."""
+    if not configured:
+        return default_index_dir(root)
+    return (root / Path(configured).expanduser()).resolve()

@@ -60,6 +60,8 @@ class _Def:
     start: int  # first line, including decorators and leading comments
     node_start: int  # first line of the definition node itself
     end: int
+    start_byte: int
+    end_byte: int
     signature_end: int
     kind: str
     name: str
@@ -79,8 +81,11 @@ def _leading_start(node: ts.Node) -> int:
     start = outer.start_point.row
     prev = outer.prev_sibling
     while prev is not None and "comment" in prev.type and prev.end_point.row >= start - 1:
+        before = prev.prev_sibling
+        if before is not None and before.end_point.row == prev.start_point.row:
+            break  # a trailing comment of the previous statement, not our doc comment
         start = prev.start_point.row
-        prev = prev.prev_sibling
+        prev = before
     return start + 1
 
 
@@ -119,6 +124,8 @@ def _find_defs(tree: ts.Tree, query: ts.Query) -> list[_Def]:
                 start=_leading_start(node),
                 node_start=node.start_point.row + 1,
                 end=node.end_point.row + 1,
+                start_byte=node.start_byte,
+                end_byte=node.end_byte,
                 signature_end=_signature_end(node),
                 kind=capture.split(".", 1)[1],
                 name=name,
@@ -129,18 +136,19 @@ def _find_defs(tree: ts.Tree, query: ts.Query) -> list[_Def]:
 
 def _nest(defs: list[_Def]) -> list[_Def]:
     """Arrange definitions into a containment tree; fill in symbol paths and methods."""
-    defs.sort(key=lambda d: (d.node_start, -d.end))
+    defs.sort(key=lambda d: (d.start_byte, -d.end_byte))
     roots: list[_Def] = []
     stack: list[_Def] = []
     for d in defs:
-        while stack and not (stack[-1].node_start <= d.node_start and d.end <= stack[-1].end):
+        while stack and not (stack[-1].start_byte <= d.start_byte
+                             and d.end_byte <= stack[-1].end_byte):
             stack.pop()
         parent = stack[-1] if stack else None
         if parent is not None:
             d.path = f"{parent.path}.{d.name}"
             if d.kind == "function" and parent.kind in CONTAINER_KINDS:
                 d.kind = "method"
-            d.start = max(d.start, parent.node_start + 1)
+            d.start = min(max(d.start, parent.node_start + 1), d.node_start)
             parent.children.append(d)
         else:
             d.path = d.name
@@ -213,8 +221,10 @@ class _Emitter:
     def region(self, start: int, end: int, defs: list[_Def], symbol: str | None) -> None:
         pos = start
         for d in defs:
-            if d.start < pos:  # overlaps the previous definition (same line): fold in
+            if d.node_start < pos:  # shares a line with the previous definition: fold in
+                self.symbols.append(self._symbol(d, self.chunk_at(d.node_start)))
                 continue
+            d.start = max(d.start, pos)
             self.gap(pos, d.start - 1, symbol)
             self.definition(d)
             pos = d.end + 1

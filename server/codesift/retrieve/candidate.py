@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pathspec
@@ -9,7 +10,7 @@ import pathspec
 from ..index.store import Store, json_ids
 
 SOURCES = ("keyword", "ast", "regex")
-__all__ = ["SOURCES", "Candidate", "Filters", "json_ids"]
+__all__ = ["SOURCES", "Candidate", "FilterError", "Filters", "json_ids"]
 
 
 @dataclass
@@ -29,6 +30,10 @@ class Candidate:
     snippet: str = ""
 
 
+class FilterError(ValueError):
+    """A path glob that cannot be compiled."""
+
+
 @dataclass(frozen=True)
 class Filters:
     """Path globs (gitignore-style) and languages; applied inside each generator."""
@@ -44,7 +49,10 @@ class Filters:
         """File ids passing the filters, or None when nothing is filtered."""
         if not self.active:
             return None
-        spec = pathspec.GitIgnoreSpec.from_lines(self.paths) if self.paths else None
+        try:
+            spec = pathspec.GitIgnoreSpec.from_lines(self.paths) if self.paths else None
+        except (ValueError, re.error) as exc:
+            raise FilterError(f"invalid --path glob: {exc}") from None
         langs = {lang.lower() for lang in self.languages}
         return [
             fid for fid, path, language in store.files()

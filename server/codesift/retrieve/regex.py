@@ -16,6 +16,7 @@ import re
 import re._constants as sre_c  # type: ignore[import-not-found]
 import re._parser as sre_parse  # type: ignore[import-not-found]
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -71,7 +72,7 @@ def _required_literals(items, case_insensitive: bool) -> list[list[str]] | None:
         current.clear()
 
     for op, arg in items:
-        if op is sre_c.LITERAL:
+        if op is sre_c.LITERAL and arg != 0:  # FTS5 query text cannot hold a NUL
             current.append(chr(arg))
             continue
         flush()
@@ -102,8 +103,12 @@ def _required_literals(items, case_insensitive: bool) -> list[list[str]] | None:
 
 def literal_groups(pattern: str) -> list[list[str]] | None:
     """Literal sets for the trigram prefilter, or None to scan every file."""
+    if "[:" in pattern:  # POSIX classes: RE2 and Python's parser read these differently
+        return None
     try:
-        parsed = sre_parse.parse(pattern)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parsed = sre_parse.parse(pattern)
     except (re.error, RecursionError, OverflowError):
         return None
     if parsed.state.flags & (sre_c.SRE_FLAG_IGNORECASE | sre_c.SRE_FLAG_VERBOSE):

@@ -1,0 +1,68 @@
+"""Regression tests named after the bug they pin down."""
+
+from __future__ import annotations
+
+import pytest
+
+from codesift.config import ChunkConfig
+from codesift.index.indexer import Workspace, sync
+from codesift.parse.chunker import chunk_text
+from codesift.query import analyze
+from codesift.retrieve.regex import iter_matches
+
+from .conftest import make_config
+
+
+@pytest.fixture()
+def indexed(tmp_path):
+    def build(files: dict[str, bytes | str]):
+        root = tmp_path / "ws"
+        root.mkdir()
+        for rel, data in files.items():
+            path = root / rel
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                path.write_text(data)
+        workspace = Workspace(root, make_config(tmp_path / "index"))
+        store = workspace.open_store()
+        sync(workspace, store)
+        return store
+    return build
+
+
+def test_posix_class_does_not_make_the_prefilter_drop_matches(indexed):
+    store = indexed({"a.txt": "xfoo bar\n"})
+    assert [m.start_line for m in iter_matches(store, "[[:alpha:]]foo")] == [1]
+
+
+def test_nul_in_pattern_does_not_break_the_trigram_query(indexed):
+    store = indexed({"a.txt": "abc\n"})
+    assert list(iter_matches(store, "abc\\x00")) == []
+
+
+def test_dollar_matches_at_crlf_line_ends(indexed):
+    store = indexed({"crlf.py": b"def f():\r\n    return 1\r\n"})
+    matches = list(iter_matches(store, "return 1$"))
+    assert [(m.start_line, m.line_text) for m in matches] == [(2, "    return 1")]
+
+
+def test_trailing_comment_does_not_swallow_the_next_definition():
+    source = "int a(void) {\n  return 1;\n} /* end a */\nint bravo(void) {\n  return 2;\n}\n"
+    result = chunk_text(source, "c", ChunkConfig())
+    bravo = [c for c in result.chunks if c.symbol == "bravo"]
+    assert bravo and (bravo[0].start_line, bravo[0].end_line) == (4, 6)
+
+
+def test_definitions_sharing_a_line_are_siblings_with_valid_ranges():
+    result = chunk_text("function alpha(){} function beta(){}\n", "javascript", ChunkConfig())
+    assert {s.path for s in result.symbols} == {"alpha", "beta"}
+    one_line = chunk_text("class A { foo() { return 1; } }\n", "javascript", ChunkConfig())
+    assert {s.path for s in one_line.symbols} == {"A", "A.foo"}
+    assert all(c.start_line <= c.end_line == 1 for c in one_line.chunks)
+
+
+def test_subscripts_in_plain_queries_are_not_regexes():
+    assert analyze("sys.argv[1]").route == "natural"
+    assert analyze("dict[str, int]").route == "natural"
+    assert analyze("[0-9]+ items").route == "regex"
