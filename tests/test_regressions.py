@@ -66,3 +66,17 @@ def test_subscripts_in_plain_queries_are_not_regexes():
     assert analyze("sys.argv[1]").route == "natural"
     assert analyze("dict[str, int]").route == "natural"
     assert analyze("[0-9]+ items").route == "regex"
+
+
+def test_relative_index_dir_inside_the_root_is_not_indexed(tmp_path):
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "a.py").write_text("def alpha():\n    return 1\n")
+    config = make_config(tmp_path)
+    config.index.index_dir = ".cs-index"
+    workspace = Workspace(root, config)
+    assert workspace.index_dir == root / ".cs-index"
+    store = workspace.open_store()
+    sync(workspace, store)
+    assert [p for _, p, _ in store.files()] == ["a.py"]
+    assert sync(workspace, store).changed == 0

@@ -100,9 +100,10 @@ def _sync_locked(workspace: Workspace, store: Store,
     report = SyncReport()
     known = store.file_states()
     skipped_before = store.skipped_states()
+    on_disk = list(scan(workspace.root, config.scan))
     index_dir = workspace.index_dir
-    on_disk = [wf for wf in scan(workspace.root, config.scan)
-               if not wf.path.is_relative_to(index_dir)]  # an index inside the root
+    if index_dir.is_relative_to(workspace.root):  # an index inside the root: not content
+        on_disk = [wf for wf in on_disk if not wf.path.is_relative_to(index_dir)]
     report.scanned = len(on_disk)
     todo: list[WorkspaceFile] = []
     for wf in on_disk:
