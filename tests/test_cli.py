@@ -35,12 +35,14 @@ def test_search_json_contract(root, cache):
                cache=cache)
     assert proc.returncode == 0, proc.stderr
     payload = json.loads(proc.stdout)  # exactly one JSON object on stdout
-    assert set(payload) == {"query", "route", "results", "timings_ms"}
+    assert set(payload) == {"query", "route", "stage", "results", "stages", "timings_ms"}
+    assert payload["stage"] == "final"
+    assert [s["name"] for s in payload["stages"]] == ["light", "heavy"]
     assert payload["query"] == "JSONDecoder.raw_decode" and payload["route"] == "symbol"
     assert 1 <= len(payload["results"]) <= 3
     for hit in payload["results"]:
         assert set(hit) == {"path", "start_line", "end_line", "score", "symbol", "kind",
-                            "language", "snippet"}
+                            "language", "snippet", "scores"}
         assert "\\" not in hit["path"] and not hit["path"].startswith("/")
         assert 1 <= hit["start_line"] <= hit["end_line"]
         assert isinstance(hit["score"], float) and isinstance(hit["snippet"], str)

@@ -20,6 +20,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import __version__
 from .config import Config, ConfigError, load_config
+from .evaluation.metrics import QueryFileError, load_queries
+from .evaluation.report import print_report
+from .evaluation.runner import APPROACHES, run_eval
 from .index.indexer import IndexBusyError, SyncReport, Workspace, sync
 from .index.store import Store
 from .retrieve.candidate import FilterError, Filters
@@ -77,7 +80,40 @@ def build_parser() -> argparse.ArgumentParser:
                           help="candidate pool size (default 100)")
     p_search.add_argument("--no-refresh", action="store_true",
                           help="search the index as it is, without checking for changes")
+    add_model_flags(p_search)
+    p_search.add_argument("--no-rerank", action="store_true",
+                          help="lexical ranking only (no model stages)")
+
+    p_eval = sub.add_parser(
+        "eval", parents=[common], help="measure ranking quality and latency",
+        description="Index ROOT, run every query of FILE and compare approaches side by "
+                    "side: lexical only, the light model, the heavy model over the whole "
+                    "pool, the cascade, and dense retrieval over every chunk. Model caches "
+                    "of the index are cleared first, so latencies are cold-cache figures.")
+    p_eval.add_argument("--queries", type=Path, required=True, metavar="FILE",
+                        help='JSONL: {"query", "targets": [{"path", "start_line", '
+                             '"end_line"}]} per line; paths relative to ROOT')
+    p_eval.add_argument("--root", type=Path, required=True, help="workspace folder")
+    add_model_flags(p_eval)
+    p_eval.add_argument("--pool-size", type=int, metavar="N",
+                        help="candidate pool size (default 100)")
+    p_eval.add_argument("--final-k", type=int, default=10, metavar="K",
+                        help="results per query (default 10)")
+    p_eval.add_argument("--approaches", default=",".join(APPROACHES), metavar="LIST",
+                        help=f"comma-separated subset of {','.join(APPROACHES)}")
+    p_eval.add_argument("--max-queries", type=int, metavar="N",
+                        help="only the first N queries")
+    p_eval.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
+
+
+def add_model_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stage1-model", metavar="M",
+                        help="light stage model: a shipped model name, a model folder, or "
+                             "'' to switch the stage off (default: minilm-l6-bi)")
+    parser.add_argument("--stage2-model", metavar="M",
+                        help="heavy stage model (cross-encoder): shipped name, folder, or "
+                             "a Hugging Face id with the transformers extra; '' = off")
 
 
 def _config(root: Path, args: argparse.Namespace) -> Config:
@@ -88,6 +124,10 @@ def _config(root: Path, args: argparse.Namespace) -> Config:
         overrides.setdefault("scan", {})["max_file_bytes"] = args.max_file_bytes
     if getattr(args, "pool_size", None) is not None:
         overrides.setdefault("retrieve", {})["pool_size"] = args.pool_size
+    if getattr(args, "stage1_model", None) is not None:
+        overrides.setdefault("rerank", {})["light_model"] = args.stage1_model
+    if getattr(args, "stage2_model", None) is not None:
+        overrides.setdefault("rerank", {})["heavy_model"] = args.stage2_model
     return load_config(root, overrides)
 
 
@@ -158,7 +198,8 @@ def cmd_search(args: argparse.Namespace, out: Console, err: Console) -> int:
                 logging.getLogger("codesift").info("index busy; searching it as it is")
         searcher = Searcher(store, workspace.config)
         request = SearchRequest(args.query, args.limit, args.regex,
-                                Filters(tuple(args.path), tuple(args.lang)))
+                                Filters(tuple(args.path), tuple(args.lang)),
+                                rerank=not args.no_rerank)
         result = searcher.search(request)
     finally:
         store.close()
@@ -167,6 +208,49 @@ def cmd_search(args: argparse.Namespace, out: Console, err: Console) -> int:
         print(json.dumps(result.to_json(extra_timings={"cli_total": cli_total})))
     else:
         _print_results(result, out)
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace, out: Console, err: Console) -> int:
+    approaches = [a.strip() for a in args.approaches.split(",") if a.strip()]
+    unknown = sorted(set(approaches) - set(APPROACHES))
+    if unknown or not approaches:
+        raise UsageError(f"--approaches: unknown {', '.join(unknown) or '(none given)'}; "
+                         f"choose from {', '.join(APPROACHES)}")
+    if args.final_k < 1 or (args.pool_size is not None and args.pool_size < 1):
+        raise UsageError("--final-k and --pool-size must be at least 1")
+    queries = load_queries(args.queries)[: args.max_queries]
+    workspace = _workspace(args.root, args)
+    store = workspace.open_store()
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                        transient=True, disable=not err.is_terminal)
+    try:
+        _sync_with_progress(workspace, store, err, wait=True)
+        with progress:
+            tasks: dict[str, Any] = {}
+
+            def report(label: str, done: int, total: int) -> None:
+                if label not in tasks:
+                    tasks[label] = progress.add_task(label, total=total)
+                progress.update(tasks[label], completed=done, total=total)
+
+            results = run_eval(store, workspace.config, queries, args.final_k, approaches,
+                               report)
+        stats = store.stats()
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({
+            "queries": len(queries), "root": str(workspace.root), "final_k": args.final_k,
+            "pool_size": workspace.config.retrieve.pool_size, "index": stats,
+            "approaches": [r.to_json() for r in results],
+        }))
+    else:
+        header = (f"{len(queries)} queries · {escape(str(args.queries))} · "
+                  f"{stats['files']:,} files, {stats['chunks']:,} chunks · "
+                  f"pool {workspace.config.retrieve.pool_size} · k {args.final_k}")
+        print_report(results, header, out)
     return EXIT_OK
 
 
@@ -183,7 +267,10 @@ def _print_results(result: SearchResult, out: Console) -> None:
                       highlight=False, soft_wrap=True)
         out.print()
     total = result.timings_ms.get("total", 0.0)
-    out.print(f"[dim]{len(result.hits)} results · route {result.route} · {total:.1f} ms[/]")
+    ran = [f"{s.name} {s.ms:.0f} ms" for s in result.stages if s.ran]
+    stages = " · ".join(["candidates", *ran]) if ran else "lexical ranking"
+    out.print(f"[dim]{len(result.hits)} results · route {result.route} · {escape(stages)}"
+              f" · {total:.1f} ms[/]")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,7 +287,9 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_index(args, err)
         if args.command == "search":
             return cmd_search(args, out, err)
-    except (UsageError, RegexError, ConfigError, FilterError) as exc:
+        if args.command == "eval":
+            return cmd_eval(args, out, err)
+    except (UsageError, RegexError, ConfigError, FilterError, QueryFileError) as exc:
         err.print(f"[red]codesift: error:[/] {escape(str(exc))}", highlight=False)
         return EXIT_USAGE
     except IndexBusyError as exc:

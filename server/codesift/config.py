@@ -87,6 +87,33 @@ class IndexConfig:
 
 
 @dataclass
+class RerankConfig:
+    """The late-binding cascade over the candidate pool (see docs/CONFIGURATION.md).
+
+    A model is a shipped model's name (``minilm-l6-bi``), a model folder, or, with the
+    sentence-transformers extra and ``allow_download``, a Hugging Face model id.
+    An empty string switches that stage off.
+    """
+
+    enabled: bool = True
+    light_model: str = "minilm-l6-bi"
+    light_keep: int = 20
+    heavy_model: str = ""
+    final_k: int = 10
+    # rank fusion of a model stage with the lexical ranking: weight of the lexical ranks
+    light_lexical_weight: float = 0.3
+    heavy_lexical_weight: float = 0.3
+    rrf_k: float = 10.0
+    # symbol queries: skip the heavy model when the best candidate is an exact
+    # definition whose fused score leads the next by at least this margin
+    early_exit_margin: float = 0.15
+    threads: int = 0
+    batch_size: int = 16
+    cache_entries: int = 50_000
+    allow_download: bool = False
+
+
+@dataclass
 class Config:
     """All codesift settings, every field defaulted."""
 
@@ -94,6 +121,7 @@ class Config:
     chunk: ChunkConfig = field(default_factory=ChunkConfig)
     retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
+    rerank: RerankConfig = field(default_factory=RerankConfig)
 
 
 def _check_keys(cls: type, data: dict[str, Any], prefix: str, source: str) -> None:

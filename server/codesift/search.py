@@ -1,17 +1,23 @@
-"""The search pipeline: analyse, generate candidates, fuse, cut snippets.
+"""The search pipeline: analyse, generate candidates, fuse, rerank, cut snippets.
 
-``search`` is a plain function over an open Store; the CLI and the language
-server are thin shells around it. Per-stage timings travel with every result.
+``Searcher`` works over an open Store; the CLI and the language server are thin
+shells around it. ``stream`` yields a complete SearchResult after each stage
+(candidates, light, final); ``search`` returns the last one. Per-stage timings
+and a report of which stages ran travel with every result.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .config import Config
 from .index.store import Store
 from .query import QueryAnalysis, analyze
+from .rerank.cascade import Cascade, StageReport
+from .rerank.onnx import CancelCheck
+from .rerank.scorers import ModelPool
 from .retrieve.candidate import Candidate, Filters
 from .retrieve.fuse import fuse
 from .retrieve.keyword import keyword_candidates
@@ -27,6 +33,7 @@ class SearchRequest:
     limit: int = 10
     regex: bool = False
     filters: Filters = field(default_factory=Filters)
+    rerank: bool = True
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class SearchHit:
             "path": self.path, "start_line": self.start_line, "end_line": self.end_line,
             "score": round(self.score, 6), "symbol": self.symbol, "kind": self.kind,
             "language": self.language, "snippet": self.snippet,
+            "scores": {k: round(v, 6) for k, v in self.scores.items()},
         }
 
 
@@ -58,12 +66,15 @@ class SearchResult:
     hits: list[SearchHit]
     timings_ms: dict[str, float]
     analysis: QueryAnalysis
+    stage: str = "final"
+    stages: list[StageReport] = field(default_factory=list)
 
     def to_json(self, extra_timings: dict[str, float] | None = None) -> dict[str, object]:
         timings = {**self.timings_ms, **(extra_timings or {})}
         return {
-            "query": self.query, "route": self.route,
+            "query": self.query, "route": self.route, "stage": self.stage,
             "results": [h.to_json() for h in self.hits],
+            "stages": [s.to_json() for s in self.stages],
             "timings_ms": {k: round(v, 3) for k, v in timings.items()},
         }
 
@@ -71,10 +82,12 @@ class SearchResult:
 class Searcher:
     """Runs searches against one index; reuse it across queries (it caches names)."""
 
-    def __init__(self, store: Store, config: Config):
+    def __init__(self, store: Store, config: Config, models: ModelPool | None = None):
         self.store = store
         self.config = config
         self.symbols = SymbolMatcher(store)
+        self.models = models if models is not None else ModelPool(config.rerank, store)
+        self.cascade = Cascade(store, config.rerank, self.models)
 
     def candidates(self, request: SearchRequest, timings: dict[str, float]
                    ) -> tuple[QueryAnalysis, list[Candidate]]:
@@ -110,15 +123,27 @@ class Searcher:
         lap("fuse")
         return analysis, pool
 
-    def search(self, request: SearchRequest) -> SearchResult:
+    def stream(self, request: SearchRequest, cancel: CancelCheck | None = None
+               ) -> Iterator[SearchResult]:
+        """The complete ranking after each stage; raises Cancelled when ``cancel`` says so."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         analysis, pool = self.candidates(request, timings)
-        clock = time.perf_counter()
-        hits = [self._hit(c) for c in pool[: request.limit]]
-        timings["snippets"] = (time.perf_counter() - clock) * 1000.0
-        timings["total"] = (time.perf_counter() - started) * 1000.0
-        return SearchResult(request.query, analysis.route, hits, timings, analysis)
+        timings["candidates"] = (time.perf_counter() - started) * 1000.0
+        for snap in self.cascade.run(analysis, pool, request.limit, cancel, request.rerank):
+            clock = time.perf_counter()
+            hits = [self._hit(c) for c in snap.candidates]
+            timings.update(snap.timings_ms)
+            timings["snippets"] = (time.perf_counter() - clock) * 1000.0
+            timings["total"] = (time.perf_counter() - started) * 1000.0
+            yield SearchResult(request.query, analysis.route, hits, dict(timings), analysis,
+                               snap.stage, list(snap.stages))
+
+    def search(self, request: SearchRequest, cancel: CancelCheck | None = None
+               ) -> SearchResult:
+        """The final ranking."""
+        *_, final = self.stream(request, cancel)
+        return final
 
     def _hit(self, c: Candidate) -> SearchHit:
         snippet = c.snippet

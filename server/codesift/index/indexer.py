@@ -139,6 +139,7 @@ def _sync_locked(workspace: Workspace, store: Store,
             store.set_meta("last_sync", str(time.time()))
             if report.changed >= max(OPTIMIZE_MIN_CHANGES, len(known) // 10):
                 store.optimize()  # merge FTS segments after bulk changes: faster queries
+                store.prune_model_caches(config.rerank.cache_entries)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -23,7 +23,7 @@ import filelock
 from ..parse.chunker import Chunk, ChunkedFile
 from ..terms import index_terms
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -69,6 +69,22 @@ CREATE TABLE skipped(
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- model caches, keyed by chunks.text_hash (or the hash of a candidate's text)
+CREATE TABLE embeddings(
+    model TEXT NOT NULL,
+    doc_key TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY(model, doc_key)
+) WITHOUT ROWID;
+CREATE TABLE rerank_scores(
+    model TEXT NOT NULL,
+    query TEXT NOT NULL,
+    doc_key TEXT NOT NULL,
+    score REAL NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY(model, query, doc_key)
+) WITHOUT ROWID;
+CREATE INDEX rerank_scores_by_age ON rerank_scores(created);
 CREATE VIRTUAL TABLE chunk_fts USING fts5(
     symbol, body, content='', tokenize="porter unicode61 tokenchars '_'"
 );
@@ -105,6 +121,11 @@ class ChunkRow:
 
 def content_hash(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def document_key(path: str, symbol: str | None, text: str) -> str:
+    """Hash of everything a model reads about a chunk: a new key whenever any of it changes."""
+    return content_hash(f"{path}\0{symbol or ''}\0{text}".encode())
 
 
 def chunk_body(lines: Sequence[str], chunk: Chunk) -> str:
@@ -270,7 +291,7 @@ class Store:
                  offsets[chunk.end_line] - 1, chunk.symbol, chunk.kind,
                  chunk.prefix[0] if chunk.prefix else None,
                  chunk.prefix[1] if chunk.prefix else None,
-                 content_hash(body.encode("utf-8"))),
+                 document_key(path, chunk.symbol, body)),
             )
             cid = int(cur.lastrowid or 0)
             chunk_ids.append(cid)
@@ -294,6 +315,23 @@ class Store:
     def optimize(self) -> None:
         for table in ("chunk_fts", "symbol_fts", "file_trigrams"):
             self.conn.execute(f"INSERT INTO {table}({table}) VALUES('optimize')")
+
+    def prune_model_caches(self, max_scores: int) -> None:
+        """Drop cached embeddings and scores of chunks that no longer exist, and old scores."""
+        live = "SELECT text_hash FROM chunks"
+        self.conn.execute(f"DELETE FROM embeddings WHERE doc_key NOT IN ({live})")
+        self.conn.execute(f"DELETE FROM rerank_scores WHERE doc_key NOT IN ({live})")
+        self.conn.execute(
+            "DELETE FROM rerank_scores WHERE created < (SELECT created FROM rerank_scores"
+            " ORDER BY created DESC LIMIT 1 OFFSET ?)", (max_scores,))
+
+    def chunk_rows(self, chunk_ids: Sequence[int]) -> dict[int, tuple[int, int, str, int | None,
+                                                                     int | None]]:
+        """chunk id -> (start_line, end_line, text_hash, prefix_start, prefix_end)."""
+        rows = self.conn.execute(
+            "SELECT id, start_line, end_line, text_hash, prefix_start, prefix_end FROM chunks"
+            " WHERE id IN (SELECT value FROM json_each(?))", (json_ids(chunk_ids),))
+        return {r[0]: (r[1], r[2], r[3], r[4], r[5]) for r in rows}
 
     # -- reads ------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""``codesift eval``: ranking quality and latency of each approach, side by side."""

@@ -1,0 +1,1 @@
+"""Late-binding reranking: model runtimes, the candidate cascade and its caches."""

@@ -1,0 +1,229 @@
+"""The late-binding cascade: lexical pool -> light model -> heavy model -> top k.
+
+Stage 0 is the engine's fused pool (default 100). Stage 1, a light scorer (by
+default a bi-encoder with cached chunk embeddings), reorders the pool and keeps the
+top ``light_keep``; stage 2, a heavy scorer (a cross-encoder), reorders those.
+Scores of different stages are never compared on one scale: each model stage is
+combined with the lexical order by weighted reciprocal-rank fusion. Every stage
+yields a complete Snapshot of the ranking, and every result says which stages ran
+and why the others did not.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from ..config import RerankConfig
+from ..index.store import Chunk, Store, chunk_body, document_key
+from ..query import QueryAnalysis
+from ..retrieve.candidate import Candidate
+from ..retrieve.symbols import EXACT_NOCASE
+from .document import Document
+from .onnx import CancelCheck, Cancelled
+from .scorers import ModelPool, StageScorer
+
+__all__ = ["Cancelled", "Cascade", "Snapshot", "StageReport", "documents_for"]
+
+
+@dataclass
+class StageReport:
+    """What one stage did, or why it did not run."""
+
+    name: str
+    ran: bool
+    reason: str = ""
+    model: str | None = None
+    candidates_in: int = 0
+    candidates_out: int = 0
+    ms: float = 0.0
+    cache_hits: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"name": self.name, "ran": self.ran}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.model:
+            out["model"] = self.model
+        if self.ran:
+            out.update({"in": self.candidates_in, "out": self.candidates_out,
+                        "ms": round(self.ms, 3), "cache_hits": self.cache_hits})
+        return out
+
+
+@dataclass
+class Snapshot:
+    """The complete current ranking after one stage (clients replace, never append)."""
+
+    stage: str  # "candidates" | "light" | "final"
+    candidates: list[Candidate]
+    stages: list[StageReport] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def documents_for(store: Store, candidates: Sequence[Candidate]) -> list[Document]:
+    """Model documents for candidates: whole chunks where the candidate is one."""
+    rows = store.chunk_rows([c.chunk_id for c in candidates if c.chunk_id is not None])
+    contents: dict[int, list[str]] = {}
+
+    def lines_of(file_id: int) -> list[str]:
+        if file_id not in contents:
+            contents[file_id] = store.file_content(file_id).split("\n")
+        return contents[file_id]
+
+    out: list[Document] = []
+    for c in candidates:
+        row = rows.get(c.chunk_id) if c.chunk_id is not None else None
+        if row is not None and (row[0], row[1]) == (c.start_line, c.end_line):
+            start, end, key, p_start, p_end = row
+            prefix = (p_start, p_end) if p_start is not None and p_end is not None else None
+            text = chunk_body(lines_of(c.file_id), Chunk(start, end, c.kind, c.symbol, prefix))
+        else:
+            text = "\n".join(lines_of(c.file_id)[c.start_line - 1 : c.end_line])
+            key = document_key(c.path, c.symbol, text)
+        out.append(Document(key, c.path, c.symbol, c.kind, text))
+    return out
+
+
+def rank_fusion(lexical_ranks: Sequence[int], model_scores: Sequence[float],
+                lexical_weight: float, k: float) -> list[float]:
+    """Weighted reciprocal-rank fusion of the lexical order and a model's order."""
+    order = sorted(range(len(model_scores)), key=lambda i: -model_scores[i])
+    model_rank = [0] * len(model_scores)
+    for rank, i in enumerate(order):
+        model_rank[i] = rank
+    return [lexical_weight / (k + lexical_ranks[i]) + (1 - lexical_weight) / (k + model_rank[i])
+            for i in range(len(model_scores))]
+
+
+def early_exit_reason(analysis: QueryAnalysis, pool: Sequence[Candidate],
+                      margin: float) -> str | None:
+    """Why the heavy model is not needed: an exact definition leads a symbol query."""
+    if analysis.route != "symbol" or not pool:
+        return None
+    top = pool[0]
+    if top.scores.get("ast", 0.0) < EXACT_NOCASE:
+        return None
+    lead = top.score - (pool[1].score if len(pool) > 1 else 0.0)
+    if lead < margin:
+        return None
+    return (f"early exit: exact definition {top.symbol or top.path} leads by {lead:.2f} "
+            f"(>= {margin:.2f})")
+
+
+class Cascade:
+    """Runs the model stages over a candidate pool; reuse it across queries."""
+
+    def __init__(self, store: Store, config: RerankConfig, models: ModelPool):
+        self.store = store
+        self.config = config
+        self.models = models
+
+    def run(self, analysis: QueryAnalysis, pool: list[Candidate], limit: int,
+            cancel: CancelCheck | None = None, enabled: bool = True) -> Iterator[Snapshot]:
+        """Yield the ranking after each stage; the last snapshot is stage "final"."""
+        c = self.config
+        timings: dict[str, float] = {}
+        reports: list[StageReport] = []
+        yield Snapshot("candidates", pool[:limit], list(reports), dict(timings))
+        skip = self._skip_reason(analysis, pool, enabled and c.enabled)
+        exit_reason = early_exit_reason(analysis, pool, c.early_exit_margin)
+        ranking = list(pool)
+        terms = frozenset(analysis.all_forms)
+        lexical_rank = {id(cand): rank for rank, cand in enumerate(pool)}
+        built: dict[int, Document] = {}
+
+        def documents(cands: list[Candidate]) -> list[Document]:
+            missing = [cand for cand in cands if id(cand) not in built]
+            for cand, doc in zip(missing, documents_for(self.store, missing), strict=True):
+                built[id(cand)] = doc
+            return [built[id(cand)] for cand in cands]
+
+        if skip is None and c.light_model:
+            scorer = self.models.get(c.light_model)
+            if scorer is None:
+                reports.append(StageReport("light", False, self.models.failures[c.light_model],
+                                           c.light_model))
+            else:
+                started = time.perf_counter()
+                ranked = self._stage(scorer, c.light_model, analysis.text, terms, ranking,
+                                     documents(ranking), lexical_rank,
+                                     c.light_lexical_weight, "light", cancel)
+                if ranked is not None:
+                    ranking, report = ranked
+                    report.ms = (time.perf_counter() - started) * 1000.0
+                    report.candidates_out = min(len(ranking), c.light_keep)
+                    timings["light"] = report.ms
+                    reports.append(report)
+                    yield Snapshot("light", ranking[:limit], list(reports), dict(timings))
+                else:
+                    reports.append(StageReport("light", False,
+                                               self.models.failures[c.light_model],
+                                               c.light_model))
+        else:
+            reports.append(StageReport("light", False, skip or "rerank.light_model is empty"))
+
+        heavy_skip = skip or exit_reason or ("" if c.heavy_model else
+                                             "rerank.heavy_model is empty")
+        if not heavy_skip:
+            scorer = self.models.get(c.heavy_model)
+            if scorer is None:
+                heavy_skip = self.models.failures[c.heavy_model]
+            else:
+                started = time.perf_counter()
+                head, tail = ranking[: c.light_keep], ranking[c.light_keep :]
+                ranked = self._stage(scorer, c.heavy_model, analysis.text, terms, head,
+                                     documents(head), lexical_rank,
+                                     c.heavy_lexical_weight, "heavy", cancel)
+                if ranked is not None:
+                    head, report = ranked
+                    report.ms = (time.perf_counter() - started) * 1000.0
+                    report.candidates_out = len(head)
+                    timings["heavy"] = report.ms
+                    reports.append(report)
+                    ranking = head + tail
+                else:
+                    heavy_skip = self.models.failures[c.heavy_model]
+        if heavy_skip:
+            reports.append(StageReport("heavy", False, heavy_skip,
+                                       c.heavy_model or None))
+        if exit_reason and ranking and ranking[0] is not pool[0]:
+            ranking.remove(pool[0])  # the exact definition keeps first place
+            ranking.insert(0, pool[0])
+        yield Snapshot("final", ranking[:limit], reports, timings)
+
+    def _skip_reason(self, analysis: QueryAnalysis, pool: Sequence[Candidate],
+                     enabled: bool) -> str | None:
+        if not enabled:
+            return "reranking switched off"
+        if analysis.route == "regex":
+            return "regex query: exact matches keep their lexical order"
+        if len(pool) < 2:
+            return "fewer than two candidates"
+        return None
+
+    def _stage(self, scorer: StageScorer, ref: str, query: str, terms: frozenset[str],
+               ranking: list[Candidate], documents: Sequence[Document],
+               lexical_rank: dict[int, int], lexical_weight: float, name: str,
+               cancel: CancelCheck | None
+               ) -> tuple[list[Candidate], StageReport] | None:
+        """Score, fuse with the lexical order, reorder; None if the model failed."""
+        try:
+            scored = scorer.score(query, terms, documents, cancel)
+        except Cancelled:
+            raise
+        except Exception as exc:  # a model that breaks at run time is switched off
+            self.models.forget(ref, f"{ref}: {exc}")
+            return None
+        for cand, value in zip(ranking, scored.scores, strict=True):
+            cand.scores[name] = float(value)
+        fused = rank_fusion([lexical_rank[id(cand)] for cand in ranking],
+                            [float(s) for s in scored.scores],
+                            lexical_weight, self.config.rrf_k)
+        order = sorted(range(len(ranking)), key=lambda i: -fused[i])
+        reordered = [ranking[i] for i in order]
+        for cand, value in zip(ranking, fused, strict=True):
+            cand.score = value
+        return reordered, StageReport(name, True, model=scorer.id,
+                                      candidates_in=len(ranking), cache_hits=scored.cache_hits)

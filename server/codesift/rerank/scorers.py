@@ -1,0 +1,182 @@
+"""Stage scorers: a loaded model plus its cache, scoring candidate documents.
+
+A bi-encoder scores by the dot product of normalized embeddings (documents are
+embedded once per document key, queries once per query); a cross-encoder reads
+each (query, document) pair and its scores are cached per query. Both present
+the same ``score`` call to the cascade.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from cachetools import LRUCache
+
+from ..config import RerankConfig
+from ..index.store import Store
+from .cache import EmbeddingCache, ScoreCache, normalize_query
+from .document import Document, fit
+from .model import ModelError, resolve_model
+from .onnx import CancelCheck, OnnxBiEncoder, OnnxCrossEncoder, OnnxModel
+
+log = logging.getLogger(__name__)
+SPECIAL_TOKENS_PAIR = 3
+SPECIAL_TOKENS_SINGLE = 2
+
+
+@dataclass(frozen=True)
+class Scored:
+    scores: np.ndarray
+    cache_hits: int
+
+
+class StageScorer(Protocol):
+    id: str
+    kind: str
+
+    def score(self, query: str, terms: frozenset[str], documents: Sequence[Document],
+              cancel: CancelCheck | None = None) -> Scored: ...
+
+
+class BiEncoderScorer:
+    """Dot product of cached document embeddings with the query embedding."""
+
+    kind = "bi-encoder"
+
+    def __init__(self, model: OnnxModel, cache: EmbeddingCache):
+        self.encoder = OnnxBiEncoder(model)
+        self.model = model
+        self.id = model.id
+        self.cache = cache
+        self.queries: LRUCache = LRUCache(maxsize=512)
+
+    def render(self, document: Document) -> str:
+        budget = self.model.spec.max_length - SPECIAL_TOKENS_SINGLE
+        return fit(document, budget, self.model.count_tokens)
+
+    def query_vector(self, query: str, cancel: CancelCheck | None = None) -> np.ndarray:
+        key = normalize_query(query)
+        vector = self.queries.get(key)
+        if vector is None:
+            vector = self.encoder.embed([query], cancel, query=True)[0]
+            self.queries[key] = vector
+        return vector
+
+    def embed_documents(self, documents: Sequence[Document],
+                        cancel: CancelCheck | None = None) -> tuple[np.ndarray, int]:
+        keys = [d.key for d in documents]
+        cached = self.cache.get_many(self.id, keys)
+        todo = [d for d in documents if d.key not in cached]
+        if todo:
+            vectors = self.encoder.embed([self.render(d) for d in todo], cancel)
+            fresh = {d.key: v for d, v in zip(todo, vectors, strict=True)}
+            self.cache.put_many(self.id, fresh)
+            cached.update(fresh)
+        dim = next(iter(cached.values())).shape[0] if cached else 0
+        matrix = np.stack([cached[k] for k in keys]) if keys else np.zeros((0, dim))
+        return matrix, len(documents) - len(todo)
+
+    def score(self, query: str, terms: frozenset[str], documents: Sequence[Document],
+              cancel: CancelCheck | None = None) -> Scored:
+        if not documents:
+            return Scored(np.zeros(0, dtype=np.float32), 0)
+        q = self.query_vector(query, cancel)
+        matrix, hits = self.embed_documents(documents, cancel)
+        return Scored(matrix @ q, hits)
+
+
+class PairScorer(Protocol):
+    id: str
+
+    def score(self, query: str, documents: Sequence[str],
+              cancel: CancelCheck | None = None) -> np.ndarray: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+
+class CrossEncoderScorer:
+    """Pair scores for the documents not already cached for this query."""
+
+    kind = "cross-encoder"
+
+    def __init__(self, encoder: PairScorer, max_length: int, cache: ScoreCache):
+        self.encoder = encoder
+        self.id = encoder.id
+        self.max_length = max_length
+        self.cache = cache
+
+    def render(self, query: str, terms: frozenset[str], document: Document) -> str:
+        budget = self.max_length - SPECIAL_TOKENS_PAIR - self.encoder.count_tokens([query])[0]
+        return fit(document, max(budget, 16), self.encoder.count_tokens, terms)
+
+    def score(self, query: str, terms: frozenset[str], documents: Sequence[Document],
+              cancel: CancelCheck | None = None) -> Scored:
+        keys = [d.key for d in documents]
+        cached = self.cache.get_many(self.id, query, keys)
+        todo = [d for d in documents if d.key not in cached]
+        if todo:
+            texts = [self.render(query, terms, d) for d in todo]
+            fresh = {d.key: float(s) for d, s in
+                     zip(todo, self.encoder.score(query, texts, cancel), strict=True)}
+            self.cache.put_many(self.id, query, fresh)
+            cached.update(fresh)
+        return Scored(np.array([cached[k] for k in keys], dtype=np.float32),
+                      len(documents) - len(todo))
+
+
+class ModelPool:
+    """Loads each configured model once; a model that fails is reported once and skipped."""
+
+    def __init__(self, config: RerankConfig, store: Store | None,
+                 warn: Callable[[str], None] | None = None):
+        self.config = config
+        self.embeddings = EmbeddingCache(store, config.cache_entries)
+        self.scores = ScoreCache(store, config.cache_entries)
+        self._loaded: dict[str, StageScorer] = {}
+        self.failures: dict[str, str] = {}
+        self._warn = warn or (lambda message: log.warning("%s", message))
+
+    def get(self, ref: str) -> StageScorer | None:
+        """The scorer for a model setting, or None (with the reason in ``failures``)."""
+        if ref in self._loaded:
+            return self._loaded[ref]
+        if ref in self.failures:
+            return None
+        try:
+            scorer = self._load(ref)
+        except ModelError as exc:
+            message = f"reranking model unavailable, continuing without it: {exc}"
+            self.failures[ref] = str(exc)
+            self._warn(message)
+            return None
+        self._loaded[ref] = scorer
+        return scorer
+
+    def forget(self, ref: str, reason: str) -> None:
+        """Drop a model that failed at inference time; it stays off from now on."""
+        self._loaded.pop(ref, None)
+        self.failures[ref] = reason
+        self._warn(f"reranking model unavailable, continuing without it: {reason}")
+
+    def _load(self, ref: str) -> StageScorer:
+        c = self.config
+        where = resolve_model(ref, c.allow_download)
+        if where.backend == "onnx":
+            assert where.path is not None
+            model = OnnxModel(where.path, c.threads, c.batch_size)
+            if model.spec.kind == "bi-encoder":
+                return BiEncoderScorer(model, self.embeddings)
+            return CrossEncoderScorer(OnnxCrossEncoder(model), model.spec.max_length,
+                                      self.scores)
+        from .transformers import SentenceTransformersCrossEncoder
+        st = SentenceTransformersCrossEncoder(where.name, where.path, c.allow_download,
+                                              c.batch_size)
+        return CrossEncoderScorer(st, st.max_length, self.scores)
+
+    @property
+    def loaded(self) -> dict[str, str]:
+        return {ref: scorer.id for ref, scorer in self._loaded.items()}

@@ -1,0 +1,274 @@
+"""Reranking runtime, cascade bookkeeping, caches and degradation, on tiny real models."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codesift.config import Config
+from codesift.index.indexer import Workspace, sync
+from codesift.rerank.document import Document, fit, head_length
+from codesift.rerank.model import ModelError
+from codesift.rerank.onnx import Cancelled, OnnxModel
+from codesift.rerank.scorers import ModelPool
+from codesift.search import Searcher, SearchRequest
+
+from .conftest import STDLIB
+from .tiny_models import reference_embedding, save_model, train_tokenizer
+
+
+@pytest.fixture(scope="module")
+def workspace_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("rerank") / "ws"
+    shutil.copytree(STDLIB / "json", root / "json",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("textwrap.py", "shlex.py", "fnmatch.py"):
+        shutil.copy(STDLIB / name, root / name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def tiny_models(workspace_root, tmp_path_factory) -> tuple[Path, Path]:
+    texts = [p.read_text(encoding="utf-8") for p in workspace_root.rglob("*.py")]
+    tok = train_tokenizer(texts)
+    base = tmp_path_factory.mktemp("models")
+    return (save_model(base / "bi", tok, "bi-encoder"),
+            save_model(base / "cross", tok, "cross-encoder"))
+
+
+def make_config(index_dir: Path, light: str, heavy: str, **rerank) -> Config:
+    config = Config()
+    config.index.index_dir = str(index_dir)
+    config.rerank = dataclasses.replace(config.rerank, light_model=light, heavy_model=heavy,
+                                        light_keep=5, **rerank)
+    return config
+
+
+@pytest.fixture()
+def indexed(workspace_root, tiny_models, tmp_path):
+    """A fresh copy of the workspace, indexed, with the tiny models configured."""
+    root = tmp_path / "ws"
+    shutil.copytree(workspace_root, root)
+    bi, cross = tiny_models
+    config = make_config(tmp_path / "index", str(bi), str(cross))
+    workspace = Workspace(root, config)
+    store = workspace.open_store()
+    sync(workspace, store)
+    yield workspace, store
+    store.close()
+
+
+# -- runtime -------------------------------------------------------------------------
+
+def test_onnx_bi_encoder_matches_numpy_reference(tiny_models):
+    model = OnnxModel(tiny_models[0], threads=1, batch_size=2)
+    texts = ["split a string into shell words", "decode json text",
+             "wrap long paragraphs of text to a width", "match file names"]
+    got = model.run_batched(texts)
+    tok = model.counter
+    for text, vector in zip(texts, got, strict=True):
+        np.testing.assert_allclose(vector, reference_embedding(tok, text), atol=1e-6)
+    assert got.shape == (4, tok.get_vocab_size())
+
+
+def test_onnx_cross_encoder_scores_word_overlap(tiny_models):
+    model = OnnxModel(tiny_models[1], threads=1, batch_size=3)
+    query = "split the string into words"
+    docs = ["def split(s): return shlex words from the string", "def dedent(text): pass",
+            "split words", "nothing here at all"]
+    scores = model.run_batched([(query, d) for d in docs])
+    assert scores.shape == (4,)
+    assert scores[0] > scores[2] > scores[1] == scores[3] == 0.0
+
+
+def test_cancel_is_checked_between_batches(tiny_models):
+    model = OnnxModel(tiny_models[0], threads=1, batch_size=1)
+    calls = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) > 2
+
+    with pytest.raises(Cancelled):
+        model.run_batched(["a", "b", "c", "d", "e"], cancel)
+    assert len(calls) == 3
+
+
+# -- what the model reads ------------------------------------------------------------
+
+LONG_FUNCTION = "\n".join(
+    ["@decorator", "def compute_totals(orders, *, currency='EUR'):",
+     '    """Sum the orders per customer.', "", "    Returns a dict.", '    """']
+    + [f"    step_{i} = helper_{i}(orders)" for i in range(60)]
+    + ["    refund = apply_refund_policy(orders, currency)", "    return refund"]
+    + [f"    tail_{i} = other_{i}()" for i in range(30)]
+)
+
+
+def test_head_is_signature_and_docstring():
+    lines = LONG_FUNCTION.split("\n")
+    assert lines[head_length(lines) - 1] == '    """'
+
+
+def test_fit_keeps_head_then_the_window_with_query_terms(tiny_models):
+    model = OnnxModel(tiny_models[0])
+    doc = Document("k", "shop/orders.py", "compute_totals", "function", LONG_FUNCTION)
+    text = fit(doc, 60, model.count_tokens, frozenset({"refund", "policy"}))
+    lines = text.split("\n")
+    assert lines[0] == "shop/orders.py :: compute_totals"
+    assert lines[1:3] == ["@decorator", "def compute_totals(orders, *, currency='EUR'):"]
+    assert "..." in lines and "    refund = apply_refund_policy(orders, currency)" in lines
+    assert "    step_0 = helper_0(orders)" not in lines
+    assert sum(model.count_tokens(lines)) <= 60
+    plain = fit(doc, 60, model.count_tokens)  # no query terms: the body right after the head
+    assert "    step_0 = helper_0(orders)" in plain.split("\n")
+
+
+# -- cascade -------------------------------------------------------------------------
+
+def test_cascade_streams_stages_in_order(indexed):
+    workspace, store = indexed
+    searcher = Searcher(store, workspace.config)
+    snaps = list(searcher.stream(SearchRequest("split a string into shell words", limit=5)))
+    assert [s.stage for s in snaps] == ["candidates", "light", "final"]
+    final = snaps[-1]
+    light, heavy = final.stages
+    assert light.ran and light.model == "test/tiny-bi-encoder" and light.candidates_out == 5
+    assert heavy.ran and heavy.model == "test/tiny-cross-encoder" and heavy.candidates_in == 5
+    assert {"candidates", "light", "heavy", "total"} <= set(final.timings_ms)
+    assert all(len(s.hits) == 5 for s in snaps)
+    assert all("light" in h.scores and "heavy" in h.scores for h in final.hits)
+    # the heavy stage reorders exactly what the light stage kept
+    def places(result):
+        return {(h.path, h.start_line) for h in result.hits}
+    assert places(final) == places(snaps[1])
+    assert all("light" not in h.scores for h in snaps[0].hits)
+
+
+def test_no_rerank_and_regex_skip_the_models(indexed):
+    workspace, store = indexed
+    searcher = Searcher(store, workspace.config)
+    off = searcher.search(SearchRequest("split shell words", rerank=False))
+    assert [(s.ran, s.reason) for s in off.stages] == [
+        (False, "reranking switched off"), (False, "reranking switched off")]
+    regex = searcher.search(SearchRequest(r"def \w+split", regex=True))
+    assert not any(s.ran for s in regex.stages)
+    assert "regex" in regex.stages[0].reason
+
+
+def test_symbol_query_with_clear_definition_exits_early(indexed):
+    workspace, store = indexed
+    result = Searcher(store, workspace.config).search(SearchRequest("JSONDecoder.raw_decode"))
+    heavy = result.stages[-1]
+    assert not heavy.ran and heavy.reason.startswith("early exit: exact definition")
+    assert result.hits[0].symbol == "JSONDecoder.raw_decode"
+
+
+def test_light_only_when_heavy_is_off(indexed):
+    workspace, store = indexed
+    config = dataclasses.replace(workspace.config, rerank=dataclasses.replace(
+        workspace.config.rerank, heavy_model=""))
+    result = Searcher(store, config).search(SearchRequest("wrap text paragraphs"))
+    assert [s.ran for s in result.stages] == [True, False]
+    assert result.stages[1].reason == "rerank.heavy_model is empty"
+
+
+# -- caches --------------------------------------------------------------------------
+
+def test_repeated_query_hits_the_caches_and_a_changed_chunk_misses(indexed):
+    workspace, store = indexed
+    query = SearchRequest("split a string into shell words", limit=5)
+    first = Searcher(store, workspace.config).search(query)
+    assert [s.cache_hits for s in first.stages] == [0, 0]
+    # a new process (fresh in-memory caches) still hits the persisted ones
+    again = Searcher(store, workspace.config).search(query)
+    assert again.stages[0].cache_hits == again.stages[0].candidates_in
+    assert again.stages[1].cache_hits == again.stages[1].candidates_in
+    assert [h.path for h in again.hits] == [h.path for h in first.hits]
+
+    top = first.hits[0]
+    target = workspace.root / top.path
+    lines = target.read_text(encoding="utf-8").split("\n")
+    lines.insert(top.start_line, "    # split shell words here")
+    target.write_text("\n".join(lines), encoding="utf-8")
+    sync(workspace, store)
+    changed = Searcher(store, workspace.config).search(query)
+    light = changed.stages[0]
+    assert light.cache_hits < light.candidates_in  # the edited chunk is embedded anew
+
+
+def test_search_works_while_another_connection_holds_the_write_lock(indexed):
+    workspace, store = indexed
+    other = workspace.open_store()
+    other.conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = Searcher(store, workspace.config).search(SearchRequest("decode json text"))
+    finally:
+        other.conn.execute("ROLLBACK")
+        other.close()
+    assert result.stages[0].ran and result.hits
+
+
+# -- degradation ---------------------------------------------------------------------
+
+def _config_with(workspace: Workspace, **rerank) -> Config:
+    return dataclasses.replace(workspace.config, rerank=dataclasses.replace(
+        workspace.config.rerank, **rerank))
+
+
+def test_missing_model_warns_once_and_searches_lexically(indexed, tmp_path, caplog):
+    workspace, store = indexed
+    missing = tmp_path / "no-such-model"
+    config = _config_with(workspace, light_model=str(missing), heavy_model="")
+    searcher = Searcher(store, config)
+    with caplog.at_level(logging.WARNING):
+        first = searcher.search(SearchRequest("decode json text"))
+        second = searcher.search(SearchRequest("wrap text"))
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and str(missing) in warnings[0]
+    assert first.hits and second.hits
+    assert not first.stages[0].ran and str(missing) in first.stages[0].reason
+
+
+@pytest.mark.parametrize("damage", ["corrupt-onnx", "truncated-onnx", "no-tokenizer",
+                                    "bad-spec", "wrong-inputs"])
+def test_damaged_model_is_reported_with_its_file(indexed, tiny_models, tmp_path, damage):
+    workspace, store = indexed
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_models[1], broken)
+    expected = broken / "model.onnx"
+    if damage == "corrupt-onnx":
+        expected.write_bytes(b"\x00\x01 definitely not a protobuf" * 10)
+    elif damage == "truncated-onnx":
+        expected.write_bytes(expected.read_bytes()[:200])
+    elif damage == "no-tokenizer":
+        expected = broken / "tokenizer.json"
+        expected.unlink()
+    elif damage == "bad-spec":
+        expected = broken / "codesift-model.json"
+        expected.write_text("{not json", encoding="utf-8")
+    else:
+        spec = broken / "codesift-model.json"
+        spec.write_text(spec.read_text().replace('"token_type_ids": "token_type_ids"',
+                                                 '"token_type_ids": "segments"'))
+    with pytest.raises(ModelError) as info:
+        OnnxModel(broken)
+    assert str(expected) in str(info.value)
+    config = _config_with(workspace, heavy_model=str(broken))
+    result = Searcher(store, config).search(SearchRequest("split a string into shell words"))
+    light, heavy = result.stages
+    assert light.ran and not heavy.ran and str(expected) in heavy.reason
+    assert result.hits
+
+
+def test_model_pool_loads_each_model_once(indexed):
+    workspace, store = indexed
+    pool = ModelPool(workspace.config.rerank, store)
+    assert pool.get(workspace.config.rerank.light_model) is pool.get(
+        workspace.config.rerank.light_model)
+    assert pool.get("") is None and "" in pool.failures
