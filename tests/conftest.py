@@ -38,3 +38,24 @@ def stdlib_index(tmp_path_factory) -> tuple[Workspace, Store]:
     store = workspace.open_store()
     sync(workspace, store)
     return workspace, store
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory) -> Path:
+    """A few real stdlib modules (read-only: copy before changing anything)."""
+    root = tmp_path_factory.mktemp("tiny") / "ws"
+    shutil.copytree(STDLIB / "json", root / "json", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("textwrap.py", "shlex.py", "fnmatch.py"):
+        shutil.copy(STDLIB / name, root / name)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tiny_corpus, tmp_path_factory) -> tuple[Path, Path]:
+    """A tiny bi-encoder and cross-encoder (real ONNX graphs, real tokenizer)."""
+    from .tiny_models import save_model, train_tokenizer
+
+    tok = train_tokenizer([p.read_text(encoding="utf-8") for p in tiny_corpus.rglob("*.py")])
+    base = tmp_path_factory.mktemp("models")
+    return (save_model(base / "bi", tok, "bi-encoder"),
+            save_model(base / "cross", tok, "cross-encoder"))

@@ -18,27 +18,7 @@ from codesift.rerank.onnx import Cancelled, OnnxModel
 from codesift.rerank.scorers import ModelPool
 from codesift.search import Searcher, SearchRequest
 
-from .conftest import STDLIB
-from .tiny_models import reference_embedding, save_model, train_tokenizer
-
-
-@pytest.fixture(scope="module")
-def workspace_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("rerank") / "ws"
-    shutil.copytree(STDLIB / "json", root / "json",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("textwrap.py", "shlex.py", "fnmatch.py"):
-        shutil.copy(STDLIB / name, root / name)
-    return root
-
-
-@pytest.fixture(scope="module")
-def tiny_models(workspace_root, tmp_path_factory) -> tuple[Path, Path]:
-    texts = [p.read_text(encoding="utf-8") for p in workspace_root.rglob("*.py")]
-    tok = train_tokenizer(texts)
-    base = tmp_path_factory.mktemp("models")
-    return (save_model(base / "bi", tok, "bi-encoder"),
-            save_model(base / "cross", tok, "cross-encoder"))
+from .tiny_models import reference_embedding
 
 
 def make_config(index_dir: Path, light: str, heavy: str, **rerank) -> Config:
@@ -50,10 +30,10 @@ def make_config(index_dir: Path, light: str, heavy: str, **rerank) -> Config:
 
 
 @pytest.fixture()
-def indexed(workspace_root, tiny_models, tmp_path):
+def indexed(tiny_corpus, tiny_models, tmp_path):
     """A fresh copy of the workspace, indexed, with the tiny models configured."""
     root = tmp_path / "ws"
-    shutil.copytree(workspace_root, root)
+    shutil.copytree(tiny_corpus, root)
     bi, cross = tiny_models
     config = make_config(tmp_path / "index", str(bi), str(cross))
     workspace = Workspace(root, config)
@@ -272,3 +252,32 @@ def test_model_pool_loads_each_model_once(indexed):
     assert pool.get(workspace.config.rerank.light_model) is pool.get(
         workspace.config.rerank.light_model)
     assert pool.get("") is None and "" in pool.failures
+
+
+def test_hub_models_stay_offline_unless_allowed(indexed):
+    workspace, store = indexed
+    off = ModelPool(dataclasses.replace(workspace.config.rerank, allow_download=False), store)
+    assert off.get("cross-encoder/ms-marco-MiniLM-L-6-v2") is None
+    assert "rerank.allow_download" in off.failures["cross-encoder/ms-marco-MiniLM-L-6-v2"]
+    on = ModelPool(dataclasses.replace(workspace.config.rerank, allow_download=True), store)
+    try:
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        assert on.get("cross-encoder/ms-marco-MiniLM-L-6-v2") is None
+        assert "codesift[transformers]" in on.failures["cross-encoder/ms-marco-MiniLM-L-6-v2"]
+
+
+def test_shipped_bi_encoder_loads_offline_and_ranks_sensibly():
+    from codesift.config import RerankConfig
+    from codesift.rerank.document import Document
+
+    scorer = ModelPool(RerankConfig(), None).get("minilm-l6-bi")
+    assert scorer is not None and scorer.id == "codesift/minilm-l6-bi-int8"
+    docs = [Document("a", "net/http.py", "read_status_line", "function",
+                     "def read_status_line(sock):\n    line = sock.readline()\n"
+                     "    version, status, reason = line.split(None, 2)\n    return int(status)"),
+            Document("b", "text/wrap.py", "wrap", "function",
+                     "def wrap(text, width):\n    return [text[i:i + width] for i in "
+                     "range(0, len(text), width)]")]
+    scores = scorer.score("where is the HTTP status code parsed", frozenset(), docs).scores
+    assert scores[0] > scores[1]

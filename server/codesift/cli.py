@@ -84,6 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
     p_search.add_argument("--no-rerank", action="store_true",
                           help="lexical ranking only (no model stages)")
 
+    p_serve = sub.add_parser(
+        "serve", help="run the language server (LSP over stdio)",
+        description="Run the codesift language server. Editors start it and talk LSP over "
+                    "stdin/stdout; workspace folders and settings come from the client "
+                    "(initialize, initializationOptions). See docs/PROTOCOL.md.")
+    p_serve.add_argument("--tcp", metavar="HOST:PORT",
+                         help="listen on TCP instead of stdio (for debugging; host defaults "
+                              "to 127.0.0.1, e.g. --tcp :2087)")
+    p_serve.add_argument("--no-watch", action="store_true",
+                         help="do not watch files on disk (editor changes still count)")
+
     p_eval = sub.add_parser(
         "eval", parents=[common], help="measure ranking quality and latency",
         description="Index ROOT, run every query of FILE and compare approaches side by "
@@ -250,7 +261,28 @@ def cmd_eval(args: argparse.Namespace, out: Console, err: Console) -> int:
         header = (f"{len(queries)} queries · {escape(str(args.queries))} · "
                   f"{stats['files']:,} files, {stats['chunks']:,} chunks · "
                   f"pool {workspace.config.retrieve.pool_size} · k {args.final_k}")
+        if not out.is_terminal:  # a pipe or file: do not squeeze the table to 80 columns
+            out = Console(highlight=False, width=150)
         print_report(results, header, out)
+    return EXIT_OK
+
+
+def parse_tcp(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    try:
+        number = int(port)
+    except ValueError:
+        raise UsageError(f"--tcp: expected HOST:PORT, got {value!r}") from None
+    if not 0 < number < 65536:
+        raise UsageError(f"--tcp: port out of range: {number}")
+    return host or "127.0.0.1", number
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .lsp.server import serve  # pygls loads only for the server
+
+    tcp = parse_tcp(args.tcp) if args.tcp else None
+    serve(tcp, watch=not args.no_watch)
     return EXIT_OK
 
 
@@ -289,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_search(args, out, err)
         if args.command == "eval":
             return cmd_eval(args, out, err)
+        if args.command == "serve":
+            return cmd_serve(args)
     except (UsageError, RegexError, ConfigError, FilterError, QueryFileError) as exc:
         err.print(f"[red]codesift: error:[/] {escape(str(exc))}", highlight=False)
         return EXIT_USAGE

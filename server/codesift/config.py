@@ -99,11 +99,14 @@ class RerankConfig:
     light_model: str = "minilm-l6-bi"
     light_keep: int = 20
     heavy_model: str = ""
+    # token budget per document; 0 keeps the model's own max_length
+    light_max_length: int = 0
+    heavy_max_length: int = 0
     final_k: int = 10
     # rank fusion of a model stage with the lexical ranking: weight of the lexical ranks
-    light_lexical_weight: float = 0.3
+    light_lexical_weight: float = 0.2
     heavy_lexical_weight: float = 0.3
-    rrf_k: float = 10.0
+    rrf_k: float = 3.0
     # symbol queries: skip the heavy model when the best candidate is an exact
     # definition whose fused score leads the next by at least this margin
     early_exit_margin: float = 0.15

@@ -10,8 +10,9 @@ the second waits (``index``) or skips the refresh (``search``).
 from __future__ import annotations
 
 import logging
+import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import filelock
 
 from ..config import Config
 from ..parse.chunker import chunk_text
-from ..workspace import WorkspaceFile, read_file, scan
+from ..workspace import IgnoreRules, WorkspaceFile, language_for, read_file, scan
 from .location import DB_NAME, LOCK_NAME, index_dir_for
 from .store import FileState, Store, content_hash
 
@@ -79,28 +80,93 @@ class Workspace:
 
 
 def sync(workspace: Workspace, store: Store, *, wait: bool = True,
-         progress: ProgressCallback | None = None) -> SyncReport:
+         progress: ProgressCallback | None = None,
+         keep: Collection[str] = ()) -> SyncReport:
     """Bring the index up to date with the files on disk.
 
     With ``wait=False`` a held lock raises IndexBusyError instead of waiting.
+    Paths in ``keep`` (open editor buffers with unsaved text) are left as indexed.
     """
     timeout = workspace.config.index.lock_timeout_s if wait else 0.0
     try:
         with workspace.lock().acquire(timeout=timeout):
-            return _sync_locked(workspace, store, progress)
+            return _sync_locked(workspace, store, progress, keep)
     except filelock.Timeout as exc:
         raise IndexBusyError(f"index at {workspace.index_dir} is being updated by another "
                              "process") from exc
 
 
-def _sync_locked(workspace: Workspace, store: Store,
-                 progress: ProgressCallback | None) -> SyncReport:
+def update_paths(workspace: Workspace, store: Store, rels: Iterable[str],
+                 keep: Collection[str] = ()) -> SyncReport:
+    """Re-index only these root-relative paths (created, changed or deleted files)."""
+    started = time.perf_counter()
+    report = SyncReport()
+    config = workspace.config
+    rules = IgnoreRules(workspace.root, config.scan)
+    index_dir = workspace.index_dir
+    with workspace.lock().acquire(timeout=config.index.lock_timeout_s), store.transaction():
+        skipped_before = store.skipped_states()
+        for rel in dict.fromkeys(rels):
+            if rel in keep:
+                continue
+            path = workspace.root / rel
+            state = store.file_state(rel)
+            try:
+                st = path.stat()
+                present = (stat.S_ISREG(st.st_mode) and st.st_size <= config.scan.max_file_bytes
+                           and not _ignored(rules, rel)
+                           and not path.resolve().is_relative_to(index_dir))
+            except OSError:
+                present = False
+            if not present:
+                if state is not None:
+                    store.delete_file(state.id)
+                    report.removed += 1
+                continue
+            report.scanned += 1
+            wf = WorkspaceFile(path, rel, st.st_size, st.st_mtime_ns)
+            _index_one(workspace, store, wf, state, report, skipped_before)
+        if report.changed:
+            store.set_meta("last_sync", str(time.time()))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _ignored(rules: IgnoreRules, rel: str) -> bool:
+    """A file is ignored by its own rules or by any of its folders'."""
+    parts = rel.split("/")
+    return any(rules.ignored("/".join(parts[:i]), is_dir=True) for i in range(1, len(parts))
+               ) or rules.ignored(rel, is_dir=False)
+
+
+def put_buffer(workspace: Workspace, store: Store, rel: str, text: str) -> None:
+    """Index an editor buffer's text in place of the file on disk (an unsaved edit).
+
+    The row gets mtime -1, so the next disk sync after the buffer closes re-reads the
+    file, unless its content hash shows the buffer matched the disk.
+    """
+    text = text.replace("\r\n", "\n")
+    raw = text.encode("utf-8")
+    language = language_for(rel.rsplit("/", 1)[-1], raw[:8192])
+    chunked = chunk_text(text, language, workspace.config.chunk)
+    with store.transaction():
+        state = store.file_state(rel)
+        if state is not None:
+            store.delete_file(state.id)
+        store.put_file(rel, language, len(raw), -1, content_hash(raw), text, chunked)
+        store.set_meta("last_sync", str(time.time()))
+
+
+def _sync_locked(workspace: Workspace, store: Store, progress: ProgressCallback | None,
+                 keep: Collection[str] = ()) -> SyncReport:
     started = time.perf_counter()
     config = workspace.config
     report = SyncReport()
     known = store.file_states()
+    for rel in keep:
+        known.pop(rel, None)
     skipped_before = store.skipped_states()
-    on_disk = list(scan(workspace.root, config.scan))
+    on_disk = [wf for wf in scan(workspace.root, config.scan) if wf.rel not in keep]
     index_dir = workspace.index_dir
     if index_dir.is_relative_to(workspace.root):  # an index inside the root: not content
         on_disk = [wf for wf in on_disk if not wf.path.is_relative_to(index_dir)]
@@ -114,7 +180,7 @@ def _sync_locked(workspace: Workspace, store: Store,
             report.skipped += 1  # skipped last time and unchanged since: not re-read
         else:
             todo.append(wf)
-    present = {wf.rel for wf in on_disk}
+    present = {wf.rel for wf in on_disk} | set(keep)
     vanished = [state.id for rel, state in known.items() if rel not in present]
     stale_skips = [rel for rel in skipped_before if rel not in present]
 

@@ -219,6 +219,11 @@ class Store:
             )
         }
 
+    def file_state(self, path: str) -> FileState | None:
+        row = self.conn.execute("SELECT id, size, mtime_ns, hash FROM files WHERE path=?",
+                                (path,)).fetchone()
+        return FileState(*row) if row else None
+
     def skipped_states(self) -> dict[str, tuple[int, int]]:
         """Files seen and skipped (binary, generated, unreadable): path -> (size, mtime_ns)."""
         return {p: (size, mtime) for p, size, mtime in self.conn.execute(

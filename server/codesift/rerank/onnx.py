@@ -6,6 +6,7 @@ batched by length so padding stays small; ``cancel`` is polled between batches.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -41,9 +42,12 @@ def _load_tokenizer(path: Path) -> Tokenizer:
 class OnnxModel:
     """A model folder loaded into onnxruntime, with its tokenizer."""
 
-    def __init__(self, folder: Path, threads: int = 0, batch_size: int = 16):
+    def __init__(self, folder: Path, threads: int = 0, batch_size: int = 16,
+                 max_length: int = 0):
         self.folder = folder
         self.spec: ModelSpec = load_spec(folder)
+        if max_length > 0:
+            self.spec = dataclasses.replace(self.spec, max_length=max_length)
         self.batch_size = max(1, batch_size)
         model_path = folder / "model.onnx"
         if not model_path.is_file():

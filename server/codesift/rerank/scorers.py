@@ -9,8 +9,10 @@ the same ``score`` call to the cascade.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -51,6 +53,8 @@ class BiEncoderScorer:
         self.encoder = OnnxBiEncoder(model)
         self.model = model
         self.id = model.id
+        # what a cached vector depends on besides the document: model and token budget
+        self.cache_id = f"{model.id}@{model.spec.max_length}"
         self.cache = cache
         self.queries: LRUCache = LRUCache(maxsize=512)
 
@@ -69,12 +73,12 @@ class BiEncoderScorer:
     def embed_documents(self, documents: Sequence[Document],
                         cancel: CancelCheck | None = None) -> tuple[np.ndarray, int]:
         keys = [d.key for d in documents]
-        cached = self.cache.get_many(self.id, keys)
+        cached = self.cache.get_many(self.cache_id, keys)
         todo = [d for d in documents if d.key not in cached]
         if todo:
             vectors = self.encoder.embed([self.render(d) for d in todo], cancel)
             fresh = {d.key: v for d, v in zip(todo, vectors, strict=True)}
-            self.cache.put_many(self.id, fresh)
+            self.cache.put_many(self.cache_id, fresh)
             cached.update(fresh)
         dim = next(iter(cached.values())).shape[0] if cached else 0
         matrix = np.stack([cached[k] for k in keys]) if keys else np.zeros((0, dim))
@@ -106,6 +110,7 @@ class CrossEncoderScorer:
     def __init__(self, encoder: PairScorer, max_length: int, cache: ScoreCache):
         self.encoder = encoder
         self.id = encoder.id
+        self.cache_id = f"{encoder.id}@{max_length}"
         self.max_length = max_length
         self.cache = cache
 
@@ -116,16 +121,30 @@ class CrossEncoderScorer:
     def score(self, query: str, terms: frozenset[str], documents: Sequence[Document],
               cancel: CancelCheck | None = None) -> Scored:
         keys = [d.key for d in documents]
-        cached = self.cache.get_many(self.id, query, keys)
+        cached = self.cache.get_many(self.cache_id, query, keys)
         todo = [d for d in documents if d.key not in cached]
         if todo:
             texts = [self.render(query, terms, d) for d in todo]
             fresh = {d.key: float(s) for d, s in
                      zip(todo, self.encoder.score(query, texts, cancel), strict=True)}
-            self.cache.put_many(self.id, query, fresh)
+            self.cache.put_many(self.cache_id, query, fresh)
             cached.update(fresh)
         return Scored(np.array([cached[k] for k in keys], dtype=np.float32),
                       len(documents) - len(todo))
+
+
+_RUNTIMES: dict[tuple[Path, int, int, int], OnnxModel] = {}
+_RUNTIMES_LOCK = threading.Lock()
+
+
+def onnx_runtime(folder: Path, threads: int, batch_size: int, max_length: int) -> OnnxModel:
+    """One loaded session per model folder and settings, shared by every pool (and root)."""
+    key = (folder.resolve(), threads, batch_size, max_length)
+    with _RUNTIMES_LOCK:
+        model = _RUNTIMES.get(key)
+        if model is None:
+            model = _RUNTIMES[key] = OnnxModel(folder, threads, batch_size, max_length)
+        return model
 
 
 class ModelPool:
@@ -165,16 +184,17 @@ class ModelPool:
     def _load(self, ref: str) -> StageScorer:
         c = self.config
         where = resolve_model(ref, c.allow_download)
+        max_length = c.light_max_length if ref == c.light_model else c.heavy_max_length
         if where.backend == "onnx":
             assert where.path is not None
-            model = OnnxModel(where.path, c.threads, c.batch_size)
+            model = onnx_runtime(where.path, c.threads, c.batch_size, max_length)
             if model.spec.kind == "bi-encoder":
                 return BiEncoderScorer(model, self.embeddings)
             return CrossEncoderScorer(OnnxCrossEncoder(model), model.spec.max_length,
                                       self.scores)
         from .transformers import SentenceTransformersCrossEncoder
         st = SentenceTransformersCrossEncoder(where.name, where.path, c.allow_download,
-                                              c.batch_size)
+                                              c.batch_size, max_length or 256)
         return CrossEncoderScorer(st, st.max_length, self.scores)
 
     @property

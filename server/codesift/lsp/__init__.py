@@ -1,0 +1,1 @@
+"""The language server: a thin LSP shell (pygls) over the search engine."""

@@ -1,0 +1,307 @@
+"""The server's engine: workspace roots, their indexes, and the two worker threads.
+
+The LSP message loop never runs indexing, parsing or inference itself. Writes
+(full syncs, file-event updates, unsaved buffers) go to one index thread that owns
+each root's writer connection; queries (search, hover, symbols) go to one query
+thread that owns the reader connections and the models. SQLite in WAL mode lets
+the reader see every committed batch while indexing continues.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urlparse
+
+from ..config import Config, load_config
+from ..index.indexer import SyncReport, Workspace, put_buffer, sync, update_paths
+from ..index.store import Store
+from ..index.watcher import FULL_SYNC, RootWatcher
+from ..rerank.onnx import CancelCheck
+from ..rerank.scorers import ModelPool
+from ..search import Searcher, SearchRequest, SearchResult
+
+log = logging.getLogger(__name__)
+LATENCY_WINDOW = 50
+
+
+class Events(Protocol):
+    """What the engine tells the LSP layer (called from worker threads)."""
+
+    def index_started(self, root: Path, total: int) -> None: ...
+    def index_progress(self, root: Path, done: int, total: int) -> None: ...
+    def index_finished(self, root: Path, report: SyncReport | None, error: str | None
+                       ) -> None: ...
+
+
+def uri_to_path(uri: str) -> Path | None:
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    return Path(unquote(parsed.path))
+
+
+@dataclass
+class Root:
+    """One workspace folder with its index connections, watcher and unsaved buffers."""
+
+    workspace: Workspace
+    writer: Store
+    reader: Store
+    searcher: Searcher
+    watcher: RootWatcher | None = None
+    buffers: dict[str, str] = field(default_factory=dict)
+    pending_buffers: dict[str, str] = field(default_factory=dict)
+    indexing: bool = False
+    last_update: float | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.workspace.root
+
+
+class Engine:
+    def __init__(self, events: Events, settings: dict[str, Any] | None = None,
+                 watch: bool = True):
+        self.events = events
+        self.settings = settings or {}
+        self.watch = watch
+        self.roots: dict[Path, Root] = {}
+        self.index_pool = ThreadPoolExecutor(1, thread_name_prefix="codesift-index")
+        self.query_pool = ThreadPoolExecutor(1, thread_name_prefix="codesift-query")
+        self.latencies: collections.deque[dict[str, float]] = collections.deque(
+            maxlen=LATENCY_WINDOW)
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # -- roots ---------------------------------------------------------------------
+
+    def config_for(self, root: Path) -> Config:
+        return load_config(root, self.settings)
+
+    def add_root(self, path: Path) -> Future[None]:
+        """Open (creating if needed) a root's index and start its background sync."""
+        path = path.resolve()
+
+        def open_root() -> None:
+            if path in self.roots:
+                return
+            workspace = Workspace(path, self.config_for(path))
+            writer = workspace.open_store()
+            reader = Store(workspace.db_path)
+            root = Root(workspace, writer, reader,
+                        Searcher(reader, workspace.config, ModelPool(workspace.config.rerank,
+                                                                     reader)))
+            with self._lock:
+                self.roots[path] = root
+            if self.watch:
+                def on_batch(batch: list[str], r: Root = root) -> None:
+                    self._on_file_batch(r, batch)
+
+                root.watcher = RootWatcher(path, on_batch, workspace.config.scan.exclude_dirs,
+                                           workspace.index_dir)
+                root.watcher.start()
+            self._full_sync(root)
+
+        return self.index_pool.submit(open_root)
+
+    def remove_root(self, path: Path) -> None:
+        root = self.roots.pop(path.resolve(), None)
+        if root is not None:
+            self._close_root(root)
+
+    def _close_root(self, root: Root) -> None:
+        if root.watcher is not None:
+            root.watcher.stop()
+
+        def close() -> None:
+            root.writer.close()
+
+        self.index_pool.submit(close)
+        self.query_pool.submit(root.reader.close)
+
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        """New settings: rebuild each root's configuration and searcher, then re-sync."""
+        for path in list(self.roots):
+            load_config(path, settings)  # raises ConfigError before anything changes
+        self.settings = settings
+        for path in list(self.roots):
+            self.remove_root(path)
+            self.add_root(path)
+
+    def locate(self, uri: str) -> tuple[Root, str] | None:
+        """The root holding a document and the document's root-relative path."""
+        path = uri_to_path(uri)
+        if path is None:
+            return None
+        best: Root | None = None
+        for root_path, root in list(self.roots.items()):
+            if path.is_relative_to(root_path) and (best is None or len(root_path.parts) >
+                                                   len(best.path.parts)):
+                best = root
+        if best is None:
+            return None
+        return best, path.relative_to(best.path).as_posix()
+
+    # -- indexing (index thread) ---------------------------------------------------
+
+    def _full_sync(self, root: Root) -> None:
+        root.indexing = True
+        last = [0.0]
+
+        def progress(done: int, total: int, rel: str) -> None:
+            now = time.monotonic()
+            if done == 0:
+                self.events.index_started(root.path, total)
+            if now - last[0] >= 0.1 or done == total:
+                last[0] = now
+                self.events.index_progress(root.path, done, total)
+
+        report: SyncReport | None = None
+        error: str | None = None
+        try:
+            report = sync(root.workspace, root.writer, progress=progress,
+                          keep=set(root.buffers))
+            root.last_update = time.time()
+        except Exception as exc:  # reported to the client; the server keeps running
+            log.exception("indexing %s failed", root.path)
+            error = f"{type(exc).__name__}: {exc}"
+        finally:
+            root.indexing = False
+        self.events.index_finished(root.path, report, error)
+
+    def _on_file_batch(self, root: Root, batch: list[str]) -> None:
+        if self._closed:
+            return
+
+        def apply() -> None:
+            if FULL_SYNC in batch:
+                self._full_sync(root)
+                return
+            update_paths(root.workspace, root.writer, batch, keep=set(root.buffers))
+            root.last_update = time.time()
+
+        self.index_pool.submit(apply)
+
+    def reindex(self) -> Future[None]:
+        """Forget every indexed file of every root and index again from scratch."""
+
+        def rebuild() -> None:
+            for root in list(self.roots.values()):
+                with root.writer.transaction():
+                    for file_id, _, _ in root.writer.files():
+                        root.writer.delete_file(file_id)
+                    root.writer.conn.execute("DELETE FROM skipped")
+                for rel, text in root.buffers.items():
+                    put_buffer(root.workspace, root.writer, rel, text)
+                self._full_sync(root)
+
+        return self.index_pool.submit(rebuild)
+
+    # -- editor buffers --------------------------------------------------------------
+
+    def buffer_changed(self, uri: str, text: str) -> Future[None] | None:
+        """Index an unsaved buffer's text; only the newest text of a burst is indexed."""
+        located = self.locate(uri)
+        if located is None:
+            return None
+        root, rel = located
+        root.buffers[rel] = text
+        root.pending_buffers[rel] = text
+
+        def apply() -> None:
+            latest = root.pending_buffers.pop(rel, None)
+            if latest is not None and rel in root.buffers:
+                put_buffer(root.workspace, root.writer, rel, latest)
+                root.last_update = time.time()
+
+        return self.index_pool.submit(apply)
+
+    def buffer_closed(self, uri: str) -> Future[Any] | None:
+        """The buffer is gone: the file on disk is the truth again."""
+        located = self.locate(uri)
+        if located is None:
+            return None
+        root, rel = located
+        root.buffers.pop(rel, None)
+        root.pending_buffers.pop(rel, None)
+        return self.index_pool.submit(
+            lambda: update_paths(root.workspace, root.writer, [rel]))
+
+    # -- queries (query thread) -------------------------------------------------------
+
+    def submit_query(self, fn: Callable[[], Any]) -> Future[Any]:
+        return self.query_pool.submit(fn)
+
+    def stream(self, request: SearchRequest, cancel: CancelCheck | None = None
+               ) -> Iterator[tuple[str, list[tuple[Path, SearchResult]]]]:
+        """Snapshots across all roots, advanced in lockstep: (stage, per-root results)."""
+        gens = [(root.path, root.searcher.stream(request, cancel))
+                for root in list(self.roots.values())]
+        latest: dict[Path, SearchResult] = {}
+        live = list(gens)
+        while live:
+            still: list[tuple[Path, Iterator[SearchResult]]] = []
+            for path, gen in live:
+                result = next(gen, None)
+                if result is not None:
+                    latest[path] = result
+                    if result.stage != "final":
+                        still.append((path, gen))
+            live = still
+            stages = {r.stage for r in latest.values()}
+            stage = ("final" if stages == {"final"} else
+                     "light" if "light" in stages or "final" in stages else "candidates")
+            yield stage, list(latest.items())
+        for result in latest.values():
+            self.latencies.append(dict(result.timings_ms))
+
+    def status(self) -> dict[str, Any]:
+        roots = []
+        hits = misses = 0
+        models: dict[str, str] = {}
+        for root in list(self.roots.values()):
+            stats = root.reader.stats()
+            languages = dict(root.reader.conn.execute(
+                "SELECT language, count(*) FROM files GROUP BY language ORDER BY 2 DESC"))
+            pool = root.searcher.models
+            for cache in (pool.embeddings, pool.scores):
+                hits += cache.hits
+                misses += cache.misses
+            models.update(pool.loaded)
+            roots.append({
+                "uri": root.path.as_uri(), "index_dir": str(root.workspace.index_dir),
+                "indexing": root.indexing, "files": stats["files"], "chunks": stats["chunks"],
+                "symbols": stats["symbols"], "languages": languages,
+                "last_update": root.last_update, "unsaved_buffers": len(root.buffers),
+                "model_failures": dict(pool.failures),
+            })
+        latencies: dict[str, dict[str, float]] = {}
+        for stage in ("candidates", "light", "heavy", "total"):
+            values = sorted(t[stage] for t in self.latencies if stage in t)
+            if values:
+                latencies[stage] = {"p50": round(values[len(values) // 2], 2),
+                                    "max": round(values[-1], 2), "n": len(values)}
+        return {"roots": roots, "models": models,
+                "cache_hit_rate": round(hits / (hits + misses), 4) if hits + misses else None,
+                "latency_ms": latencies}
+
+    def close(self) -> None:
+        """Stop watchers, finish queued work and close every database."""
+        self._closed = True
+        for root in list(self.roots.values()):
+            if root.watcher is not None:
+                root.watcher.stop()
+        self.query_pool.shutdown(wait=True, cancel_futures=True)
+        self.index_pool.shutdown(wait=True, cancel_futures=True)
+        for root in self.roots.values():
+            root.reader.close()
+            root.writer.close()
+        self.roots.clear()

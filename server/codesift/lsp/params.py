@@ -1,0 +1,59 @@
+"""Validation of codesift's custom request params (JSON objects from the client)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pygls.exceptions import JsonRpcInvalidParams
+
+MAX_LIMIT = 200
+
+
+def invalid(message: str) -> JsonRpcInvalidParams:
+    error = JsonRpcInvalidParams(message)
+    error.message = message
+    return error
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    query: str
+    limit: int = 20
+    regex: bool = False
+    paths: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    work_done_token: str | int | None = None
+    partial_result_token: str | int | None = None
+
+
+def _strings(value: Any, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise invalid(f"'{name}' must be a list of strings")
+    return tuple(value)
+
+
+def _token(value: Any, name: str) -> str | int | None:
+    if value is None or (isinstance(value, (str, int)) and not isinstance(value, bool)):
+        return value
+    raise invalid(f"'{name}' must be a string or an integer")
+
+
+def parse_search(raw: Any) -> SearchParams:
+    if not isinstance(raw, dict):
+        raise invalid("codesift/search expects an object with at least 'query'")
+    query = raw.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise invalid("'query' must be a non-empty string")
+    limit = raw.get("limit", 20)
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+        raise invalid(f"'limit' must be an integer from 1 to {MAX_LIMIT}")
+    regex = raw.get("regex", False)
+    if not isinstance(regex, bool):
+        raise invalid("'regex' must be true or false")
+    return SearchParams(query, limit, regex, _strings(raw.get("paths"), "paths"),
+                        _strings(raw.get("languages"), "languages"),
+                        _token(raw.get("workDoneToken"), "workDoneToken"),
+                        _token(raw.get("partialResultToken"), "partialResultToken"))

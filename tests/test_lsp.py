@@ -1,0 +1,234 @@
+"""The language server end to end: a real LSP client over stdio (pytest-lsp)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_lsp
+from lsprotocol import types as t
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+from codesift.lsp.server import plain_json_converter
+
+from .conftest import STDLIB
+
+WORKSPACE: Path | None = None
+
+
+class Client(LanguageClient):
+    """A test client that also keeps codesift's ranking snapshots."""
+
+    snapshots: dict[Any, list[dict[str, Any]]]
+
+
+def make_client() -> Client:
+    client = Client(converter_factory=plain_json_converter)
+    client.snapshots = {}
+    default_progress = DEFAULT_CLIENT_FEATURES[t.PROGRESS]
+
+    def progress(ls: Client, params: t.ProgressParams) -> None:
+        value = params.value
+        if isinstance(value, dict) and "kind" not in value:
+            ls.snapshots.setdefault(params.token, []).append(value)
+        else:
+            default_progress(ls, params)
+
+    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, t.PROGRESS: progress})
+    return client
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("lsp") / "ws"
+    for name in ("json", "http"):
+        shutil.copytree(STDLIB / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("textwrap.py", "shlex.py"):
+        shutil.copy(STDLIB / name, root / name)
+    return root
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(
+    server_command=[sys.executable, "-m", "codesift", "serve"], client_factory=make_client))
+async def client(lsp_client: Client, workspace: Path, tmp_path: Path, tiny_models):
+    root = tmp_path / "ws"
+    shutil.copytree(workspace, root)
+    lsp_client.root = root  # type: ignore[attr-defined]
+    await lsp_client.initialize_session(t.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"),
+        workspace_folders=[t.WorkspaceFolder(root.as_uri(), "ws")],
+        initialization_options={"index": {"index_dir": str(tmp_path / "index")},
+                                "rerank": {"heavy_model": str(tiny_models[1])}}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def wait_indexed(client: Client, timeout: float = 60.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = await client.protocol.send_request_async("codesift/status", {})
+        roots = status["roots"]
+        if roots and all(not r["indexing"] and r["files"] > 0 for r in roots):
+            return status
+        await asyncio.sleep(0.1)
+    raise AssertionError("indexing did not finish")
+
+
+async def search(client: Client, query: str, token: str | None = None, **extra
+                 ) -> dict[str, Any]:
+    params = {"query": query, "limit": 5, **extra}
+    if token:
+        params["partialResultToken"] = token
+    return await client.protocol.send_request_async("codesift/search", params)
+
+
+def uri(client: Client, rel: str) -> str:
+    return (client.root / rel).as_uri()  # type: ignore[attr-defined]
+
+
+async def eventually(check, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result or time.monotonic() > deadline:
+            return result
+        await asyncio.sleep(0.05)
+
+
+async def test_indexing_reports_progress_then_search_streams_snapshots(client: Client):
+    status = await wait_indexed(client)
+    root = status["roots"][0]
+    assert root["files"] >= 10 and "python" in root["languages"]
+    reports = [v for values in client.progress_reports.values() for v in values]
+    kinds = [r.kind for r in reports]
+    assert kinds[0] == "begin" and kinds[-1] == "end"
+    assert any(isinstance(r, t.WorkDoneProgressReport) and "files" in (r.message or "")
+               for r in reports)
+
+    result = await search(client, "read the status line of an HTTP response", token="s1")
+    snaps = client.snapshots["s1"]
+    assert [s["stage"] for s in snaps] == ["candidates", "light", "final"]
+    assert result["stage"] == "final" and result["results"] == snaps[-1]["results"]
+    hit = result["results"][0]
+    assert set(hit) >= {"uri", "range", "symbol", "kind", "language", "snippet", "score",
+                        "stage"}
+    assert hit["uri"].startswith("file://") and hit["stage"] == "final"
+    assert {"candidates", "light", "heavy", "total"} <= set(result["timings_ms"])
+    assert [s["name"] for s in result["stages"]] == ["light", "heavy"]
+    assert any("http/client.py" in h["uri"] for h in result["results"])
+
+
+async def test_unsaved_edit_then_saved_change_are_searchable(client: Client):
+    await wait_indexed(client)
+    doc = uri(client, "textwrap.py")
+    text = (client.root / "textwrap.py").read_text()  # type: ignore[attr-defined]
+    client.text_document_did_open(t.DidOpenTextDocumentParams(
+        t.TextDocumentItem(uri=doc, language_id="python", version=1, text=text)))
+    client.text_document_did_change(t.DidChangeTextDocumentParams(
+        t.VersionedTextDocumentIdentifier(uri=doc, version=2),
+        [t.TextDocumentContentChangeWholeDocument(
+            text=text + "\n\ndef frobnicate_quasar_widget():\n    return 42\n")]))
+
+    async def found_unsaved():
+        result = await search(client, "frobnicate_quasar_widget")
+        return [h for h in result["results"] if h["symbol"] == "frobnicate_quasar_widget"]
+
+    assert await eventually(found_unsaved)
+    # the file on disk never had it: closing the buffer brings the disk version back
+    client.text_document_did_close(t.DidCloseTextDocumentParams(
+        t.TextDocumentIdentifier(doc)))
+
+    async def gone():
+        return not await found_unsaved()
+
+    assert await eventually(gone)
+
+    new_file = client.root / "orbital.py"  # type: ignore[attr-defined]
+    new_file.write_text("def compute_orbital_transfer_window(a, b):\n    return a - b\n")
+
+    async def found_on_disk():
+        result = await search(client, "compute_orbital_transfer_window")
+        return [h for h in result["results"] if h["uri"].endswith("orbital.py")]
+
+    assert await eventually(found_on_disk)
+    new_file.unlink()
+    assert await eventually(lambda: _not(found_on_disk))
+
+
+async def _not(check) -> bool:
+    return not await check()
+
+
+async def test_cancel_and_superseded_searches(client: Client):
+    await wait_indexed(client)
+    first = asyncio.ensure_future(search(client, "parse the headers of an email message"))
+    await asyncio.sleep(0.01)
+    second = await search(client, "split a command line into words like a shell")
+    assert second["stage"] == "final"
+    with pytest.raises(JsonRpcException) as info:
+        await first
+    assert info.value.code == -32800  # RequestCancelled
+
+    pending = asyncio.ensure_future(client.protocol.send_request_async(
+        "codesift/search", {"query": "encode a python object as json text"},
+        msg_id="cancel-me"))
+    await asyncio.sleep(0.05)  # the request is on its way and running
+    started = time.monotonic()
+    client.protocol.notify(t.CANCEL_REQUEST, t.CancelParams(id="cancel-me"))
+    with pytest.raises(JsonRpcException) as info:
+        await pending
+    assert info.value.code == -32800
+    assert time.monotonic() - started < 1.0
+    after = await search(client, "encode a python object as json text")  # still serving
+    assert after["results"]
+
+
+async def test_hover_code_action_and_workspace_symbol(client: Client):
+    await wait_indexed(client)
+    doc = uri(client, "json/__init__.py")
+    source = (client.root / "json/__init__.py").read_text()  # type: ignore[attr-defined]
+    client.text_document_did_open(t.DidOpenTextDocumentParams(
+        t.TextDocumentItem(uri=doc, language_id="python", version=1, text=source)))
+    lines = source.split("\n")
+    line = next(i for i, x in enumerate(lines) if "_default_decoder.decode(s)" in x)
+    col = lines[line].index("decode(s)") + 2
+    hover = await client.text_document_hover_async(t.HoverParams(
+        t.TextDocumentIdentifier(doc), t.Position(line, col)))
+    assert hover is not None and "Relevant code" in hover.contents.value
+    assert "json/decoder.py" in hover.contents.value
+
+    actions = await client.text_document_code_action_async(t.CodeActionParams(
+        t.TextDocumentIdentifier(doc), t.Range(t.Position(line, col), t.Position(line, col)),
+        t.CodeActionContext(diagnostics=[])))
+    assert actions and actions[0].command == "codesift.relevantCode"
+    locations = await client.workspace_execute_command_async(t.ExecuteCommandParams(
+        actions[0].command, actions[0].arguments))
+    assert locations and any(loc["uri"].endswith("json/decoder.py") for loc in locations)
+
+    symbols = await client.workspace_symbol_async(t.WorkspaceSymbolParams("JSONDecoder"))
+    assert symbols and symbols[0].name == "JSONDecoder"
+    assert symbols[0].location.uri.endswith("json/decoder.py")
+
+
+async def test_bad_requests_get_errors_and_the_server_survives(client: Client):
+    await wait_indexed(client)
+    for bad in ({}, {"query": ""}, {"query": "x", "limit": 0}, {"query": "x", "limit": "5"},
+                {"query": "x", "paths": "src"}, {"query": "(", "regex": True}, ["query"]):
+        with pytest.raises(JsonRpcException) as info:
+            await client.protocol.send_request_async("codesift/search", bad)
+        assert info.value.code == -32602, bad  # InvalidParams
+    with pytest.raises(JsonRpcException):
+        await client.workspace_execute_command_async(t.ExecuteCommandParams(
+            "codesift.relevantCode", ["not enough"]))
+    ok = await search(client, "dedent text")
+    assert ok["results"]
+    status = await client.protocol.send_request_async("codesift/status", {})
+    assert "codesift/minilm-l6-bi-int8" in json.dumps(status["models"])
