@@ -66,7 +66,8 @@ async def client(lsp_client: Client, workspace: Path, tmp_path: Path, tiny_model
         capabilities=client_capabilities("visual-studio-code"),
         workspace_folders=[t.WorkspaceFolder(root.as_uri(), "ws")],
         initialization_options={"index": {"index_dir": str(tmp_path / "index")},
-                                "rerank": {"heavy_model": str(tiny_models[1])}}))
+                                "rerank": {"heavy_model": str(tiny_models[1]),
+                                           "interactive_budget_ms": 0}}))
     yield
     await lsp_client.shutdown_session()
 

@@ -281,3 +281,25 @@ def test_shipped_bi_encoder_loads_offline_and_ranks_sensibly():
                      "range(0, len(text), width)]")]
     scores = scorer.score("where is the HTTP status code parsed", frozenset(), docs).scores
     assert scores[0] > scores[1]
+
+
+def test_time_budget_scores_in_rank_order_and_prefetch_fills_the_rest(indexed):
+    workspace, store = indexed
+    config = _config_with(workspace, batch_size=4)
+    searcher = Searcher(store, config)
+    request = SearchRequest("split a string into shell words", budget_ms=0)
+    lexical = searcher.search(dataclasses.replace(request, rerank=False))
+    result = searcher.search(request)
+    light, heavy = result.stages
+    assert light.ran and light.unscored == light.candidates_in - 4
+    assert not heavy.ran and heavy.reason == "time budget spent before the heavy stage"
+    # the four best lexical candidates were scored; the unscored keep their order below
+    scored = [h for h in result.hits if "light" in h.scores]
+    assert {(h.path, h.start_line) for h in scored} <= {
+        (h.path, h.start_line) for h in lexical.hits[:4]}
+    assert len(scored) == 4 and result.hits[:4] == sorted(
+        result.hits[:4], key=lambda h: -h.score)
+    assert Searcher(store, config).prefetch(request) == light.unscored
+    again = Searcher(store, config).search(request)
+    assert again.stages[0].cache_hits == again.stages[0].candidates_in
+    assert again.stages[0].unscored == 0

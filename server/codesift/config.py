@@ -110,8 +110,11 @@ class RerankConfig:
     # symbol queries: skip the heavy model when the best candidate is an exact
     # definition whose fused score leads the next by at least this margin
     early_exit_margin: float = 0.15
+    # the language server's latency budget for the model stages of one search (ms);
+    # what is left unscored is embedded in idle time afterwards. The CLI has none.
+    interactive_budget_ms: int = 250
     threads: int = 0
-    batch_size: int = 16
+    batch_size: int = 8
     cache_entries: int = 50_000
     allow_download: bool = False
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from .config import Config
 from .index.store import Store
 from .query import QueryAnalysis, analyze
-from .rerank.cascade import Cascade, StageReport
-from .rerank.onnx import CancelCheck
-from .rerank.scorers import ModelPool
+from .rerank.cascade import Cascade, StageReport, documents_for
+from .rerank.onnx import CancelCheck, Cancelled
+from .rerank.scorers import BiEncoderScorer, ModelPool
 from .retrieve.candidate import Candidate, Filters
 from .retrieve.fuse import fuse
 from .retrieve.keyword import keyword_candidates
@@ -34,6 +34,8 @@ class SearchRequest:
     regex: bool = False
     filters: Filters = field(default_factory=Filters)
     rerank: bool = True
+    # latency budget for the model stages (None: score the whole pool)
+    budget_ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -127,10 +129,13 @@ class Searcher:
                ) -> Iterator[SearchResult]:
         """The complete ranking after each stage; raises Cancelled when ``cancel`` says so."""
         started = time.perf_counter()
+        deadline = (time.monotonic() + request.budget_ms / 1000.0
+                    if request.budget_ms is not None else None)
         timings: dict[str, float] = {}
         analysis, pool = self.candidates(request, timings)
         timings["candidates"] = (time.perf_counter() - started) * 1000.0
-        for snap in self.cascade.run(analysis, pool, request.limit, cancel, request.rerank):
+        for snap in self.cascade.run(analysis, pool, request.limit, cancel, request.rerank,
+                                     deadline):
             clock = time.perf_counter()
             hits = [self._hit(c) for c in snap.candidates]
             timings.update(snap.timings_ms)
@@ -138,6 +143,25 @@ class Searcher:
             timings["total"] = (time.perf_counter() - started) * 1000.0
             yield SearchResult(request.query, analysis.route, hits, dict(timings), analysis,
                                snap.stage, list(snap.stages))
+
+    def prefetch(self, request: SearchRequest, cancel: CancelCheck | None = None) -> int:
+        """Embed the light model's missing candidates for a query (idle-time work after a
+        budgeted search), so the next search over them is fast. Returns how many."""
+        light = self.config.rerank.light_model
+        if not (request.rerank and self.config.rerank.enabled and light):
+            return 0
+        scorer = self.models.get(light)
+        if not isinstance(scorer, BiEncoderScorer):
+            return 0
+        analysis, pool = self.candidates(request, {})
+        if analysis.route == "regex":
+            return 0
+        documents = documents_for(self.store, pool)
+        try:
+            _, hits = scorer.embed_documents(documents, cancel)
+        except Cancelled:
+            return 0
+        return len(documents) - hits
 
     def search(self, request: SearchRequest, cancel: CancelCheck | None = None
                ) -> SearchResult:

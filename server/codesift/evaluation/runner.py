@@ -163,8 +163,9 @@ class DenseIndex:
         for begin in range(0, len(documents), step):
             if progress:
                 progress("dense: embedding every chunk", begin, len(documents))
-            matrix, _ = scorer.embed_documents(documents[begin : begin + step])
-            parts.append(matrix)
+            batch = documents[begin : begin + step]
+            vectors, _ = scorer.embed_documents(batch)
+            parts.append(np.stack([vectors[d.key] for d in batch]))
         if progress:
             progress("dense: embedding every chunk", len(documents), len(documents))
         self.matrix = np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)

@@ -79,6 +79,7 @@ class Engine:
         self.latencies: collections.deque[dict[str, float]] = collections.deque(
             maxlen=LATENCY_WINDOW)
         self._lock = threading.Lock()
+        self._queued = 0
         self._closed = False
 
     # -- roots ---------------------------------------------------------------------
@@ -238,7 +239,36 @@ class Engine:
     # -- queries (query thread) -------------------------------------------------------
 
     def submit_query(self, fn: Callable[[], Any]) -> Future[Any]:
-        return self.query_pool.submit(fn)
+        with self._lock:
+            self._queued += 1
+
+        def run() -> Any:
+            with self._lock:
+                self._queued -= 1
+            return fn()
+
+        return self.query_pool.submit(run)
+
+    def budget_ms(self) -> float | None:
+        roots = list(self.roots.values())
+        if not roots:
+            return None
+        return float(roots[0].workspace.config.rerank.interactive_budget_ms) or None
+
+    def prefetch_later(self, request: SearchRequest) -> None:
+        """Idle-time work: embed what a budgeted search left unscored. Any new query
+        waiting for the query thread stops it between batches."""
+
+        def busy() -> bool:
+            return self._queued > 0 or self._closed
+
+        def run() -> None:
+            for root in list(self.roots.values()):
+                if busy():
+                    return
+                root.searcher.prefetch(request, busy)
+
+        self.query_pool.submit(run)
 
     def stream(self, request: SearchRequest, cancel: CancelCheck | None = None
                ) -> Iterator[tuple[str, list[tuple[Path, SearchResult]]]]:
@@ -262,6 +292,8 @@ class Engine:
             yield stage, list(latest.items())
         for result in latest.values():
             self.latencies.append(dict(result.timings_ms))
+        if any(s.unscored for r in latest.values() for s in r.stages):
+            self.prefetch_later(request)
 
     def status(self) -> dict[str, Any]:
         roots = []

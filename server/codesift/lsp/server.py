@@ -37,7 +37,7 @@ SEARCH = "codesift/search"
 STATUS = "codesift/status"
 REINDEX = "codesift/reindex"
 RELEVANT_CODE = "codesift.relevantCode"
-HOVER_BUDGET_S = 0.25
+HOVER_BUDGET_MS = 150.0  # model time; hover must never feel slow
 HOVER_RESULTS = 3
 WORD = re.compile(r"[A-Za-z_$][\w$]*")
 COMMENT = re.compile(r"^\s*(?:#+|//+|/\*+|\*+|--|;+)\s*(.*?)\s*(?:\*/)?$")
@@ -240,7 +240,8 @@ def build_server(watch: bool = True) -> CodesiftServer:
         ls.active_search = cancel
         loop = asyncio.get_running_loop()
         request = SearchRequest(params.query, params.limit, params.regex,
-                                Filters(params.paths, params.languages))
+                                Filters(params.paths, params.languages),
+                                budget_ms=engine.budget_ms())
         if params.work_done_token is not None:
             ls.work_done_progress.begin(params.work_done_token, t.WorkDoneProgressBegin(
                 title="codesift", message=f"Searching {params.query!r}", cancellable=True))
@@ -298,7 +299,7 @@ def build_server(watch: bool = True) -> CodesiftServer:
         if not query:
             return []
         words = len(query.split()) > 1
-        request = SearchRequest(query, 100, rerank=words)
+        request = SearchRequest(query, 100, rerank=words, budget_ms=engine.budget_ms())
 
         def run() -> list[t.SymbolInformation]:
             *_, (_, per_root) = engine.stream(request)
@@ -328,15 +329,12 @@ def build_server(watch: bool = True) -> CodesiftServer:
         if query is None:
             return None
         here = uri_to_path(document.uri)
-        budget = loop_deadline(HOVER_BUDGET_S)
+        request = SearchRequest(query, 10, budget_ms=HOVER_BUDGET_MS)
 
         def run() -> list[tuple[Path, Any]]:
             found: list[tuple[Path, Any]] = []
-            try:
-                for _, per_root in engine.stream(SearchRequest(query, 10), budget):
-                    found = interleave(per_root, 10)
-            except Cancelled:
-                pass  # out of time: the best ranking so far
+            for _, per_root in engine.stream(request):
+                found = interleave(per_root, 10)
             return [(root, hit) for root, hit in found
                     if not (root / hit.path == here and
                             hit.start_line - 1 <= params.position.line <= hit.end_line - 1)
@@ -377,7 +375,8 @@ def build_server(watch: bool = True) -> CodesiftServer:
         first = selection.start.line
 
         def run() -> list[dict[str, Any]]:
-            *_, (_, per_root) = engine.stream(SearchRequest(query, 12))
+            request = SearchRequest(query, 12, budget_ms=engine.budget_ms())
+            *_, (_, per_root) = engine.stream(request)
             return [{"uri": (root / hit.path).as_uri(),
                      "range": lsp_range(hit.start_line, hit.end_line)}
                     for root, hit in interleave(per_root, 12)
@@ -397,13 +396,6 @@ def build_server(watch: bool = True) -> CodesiftServer:
 
 def _range(start_line: int, end_line: int) -> t.Range:
     return t.Range(t.Position(start_line - 1, 0), t.Position(end_line, 0))
-
-
-def loop_deadline(seconds: float):
-    import time
-
-    deadline = time.monotonic() + seconds
-    return lambda: time.monotonic() > deadline
 
 
 def query_at(line: str, character: int) -> str | None:

@@ -11,6 +11,7 @@ and why the others did not.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class StageReport:
     candidates_out: int = 0
     ms: float = 0.0
     cache_hits: int = 0
+    unscored: int = 0  # candidates the time budget left unscored (kept below the scored)
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"name": self.name, "ran": self.ran}
@@ -49,6 +51,8 @@ class StageReport:
         if self.ran:
             out.update({"in": self.candidates_in, "out": self.candidates_out,
                         "ms": round(self.ms, 3), "cache_hits": self.cache_hits})
+            if self.unscored:
+                out["unscored"] = self.unscored
         return out
 
 
@@ -121,8 +125,13 @@ class Cascade:
         self.models = models
 
     def run(self, analysis: QueryAnalysis, pool: list[Candidate], limit: int,
-            cancel: CancelCheck | None = None, enabled: bool = True) -> Iterator[Snapshot]:
-        """Yield the ranking after each stage; the last snapshot is stage "final"."""
+            cancel: CancelCheck | None = None, enabled: bool = True,
+            deadline: float | None = None) -> Iterator[Snapshot]:
+        """Yield the ranking after each stage; the last snapshot is stage "final".
+
+        With a ``deadline`` (time.monotonic()), model stages score candidates in rank
+        order until it passes; the rest keep their order below the scored ones.
+        """
         c = self.config
         timings: dict[str, float] = {}
         reports: list[StageReport] = []
@@ -149,7 +158,7 @@ class Cascade:
                 started = time.perf_counter()
                 ranked = self._stage(scorer, c.light_model, analysis.text, terms, ranking,
                                      documents(ranking), lexical_rank,
-                                     c.light_lexical_weight, "light", cancel)
+                                     c.light_lexical_weight, "light", cancel, deadline)
                 if ranked is not None:
                     ranking, report = ranked
                     report.ms = (time.perf_counter() - started) * 1000.0
@@ -166,6 +175,8 @@ class Cascade:
 
         heavy_skip = skip or exit_reason or ("" if c.heavy_model else
                                              "rerank.heavy_model is empty")
+        if not heavy_skip and deadline is not None and time.monotonic() >= deadline:
+            heavy_skip = "time budget spent before the heavy stage"
         if not heavy_skip:
             scorer = self.models.get(c.heavy_model)
             if scorer is None:
@@ -175,7 +186,7 @@ class Cascade:
                 head, tail = ranking[: c.light_keep], ranking[c.light_keep :]
                 ranked = self._stage(scorer, c.heavy_model, analysis.text, terms, head,
                                      documents(head), lexical_rank,
-                                     c.heavy_lexical_weight, "heavy", cancel)
+                                     c.heavy_lexical_weight, "heavy", cancel, deadline)
                 if ranked is not None:
                     head, report = ranked
                     report.ms = (time.perf_counter() - started) * 1000.0
@@ -206,24 +217,33 @@ class Cascade:
     def _stage(self, scorer: StageScorer, ref: str, query: str, terms: frozenset[str],
                ranking: list[Candidate], documents: Sequence[Document],
                lexical_rank: dict[int, int], lexical_weight: float, name: str,
-               cancel: CancelCheck | None
+               cancel: CancelCheck | None, deadline: float | None = None
                ) -> tuple[list[Candidate], StageReport] | None:
         """Score, fuse with the lexical order, reorder; None if the model failed."""
         try:
-            scored = scorer.score(query, terms, documents, cancel)
+            scored = scorer.score(query, terms, documents, cancel, deadline)
         except Cancelled:
             raise
         except Exception as exc:  # a model that breaks at run time is switched off
             self.models.forget(ref, f"{ref}: {exc}")
             return None
-        for cand, value in zip(ranking, scored.scores, strict=True):
-            cand.scores[name] = float(value)
-        fused = rank_fusion([lexical_rank[id(cand)] for cand in ranking],
-                            [float(s) for s in scored.scores],
-                            lexical_weight, self.config.rrf_k)
+        values = [float(v) for v in scored.scores]
+        for cand, value in zip(ranking, values, strict=True):
+            if not math.isnan(value):
+                cand.scores[name] = value
+        if scored.unscored:  # scored in rank order: the unscored keep their order below
+            fused = rank_fusion([lexical_rank[id(cand)] for cand in ranking[:len(ranking) -
+                                                                        scored.unscored]],
+                                values[: len(ranking) - scored.unscored], lexical_weight,
+                                self.config.rrf_k)
+            fused += [-float(i) for i in range(1, scored.unscored + 1)]
+        else:
+            fused = rank_fusion([lexical_rank[id(cand)] for cand in ranking], values,
+                                lexical_weight, self.config.rrf_k)
         order = sorted(range(len(ranking)), key=lambda i: -fused[i])
         reordered = [ranking[i] for i in order]
         for cand, value in zip(ranking, fused, strict=True):
             cand.score = value
         return reordered, StageReport(name, True, model=scorer.id,
-                                      candidates_in=len(ranking), cache_hits=scored.cache_hits)
+                                      candidates_in=len(ranking), cache_hits=scored.cache_hits,
+                                      unscored=scored.unscored)

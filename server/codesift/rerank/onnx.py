@@ -58,6 +58,8 @@ class OnnxModel:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        # the arena keeps peak activation memory (~250 MB at batch 16 x 256 tokens) forever
+        options.enable_cpu_mem_arena = False
         try:
             self.session = ort.InferenceSession(str(model_path), options,
                                                 providers=["CPUExecutionProvider"])

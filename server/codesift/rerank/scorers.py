@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 from cachetools import LRUCache
@@ -28,12 +29,25 @@ from .onnx import CancelCheck, OnnxBiEncoder, OnnxCrossEncoder, OnnxModel
 log = logging.getLogger(__name__)
 SPECIAL_TOKENS_PAIR = 3
 SPECIAL_TOKENS_SINGLE = 2
+ST_SLICE = 8  # cross-encoder pairs scored between two looks at the clock
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Scored:
+    """Scores in document order; NaN where the time budget ran out first."""
+
     scores: np.ndarray
     cache_hits: int
+    unscored: int = 0
+
+
+def budget_slices(items: Sequence[T], size: int, deadline: float | None) -> Iterator[list[T]]:
+    """Consecutive slices of ``items``; after the first, only while time is left."""
+    for begin in range(0, len(items), max(1, size)):
+        if begin and deadline is not None and time.monotonic() >= deadline:
+            return
+        yield list(items[begin : begin + size])
 
 
 class StageScorer(Protocol):
@@ -41,7 +55,7 @@ class StageScorer(Protocol):
     kind: str
 
     def score(self, query: str, terms: frozenset[str], documents: Sequence[Document],
-              cancel: CancelCheck | None = None) -> Scored: ...
+              cancel: CancelCheck | None = None, deadline: float | None = None) -> Scored: ...
 
 
 class BiEncoderScorer:
@@ -71,26 +85,30 @@ class BiEncoderScorer:
         return vector
 
     def embed_documents(self, documents: Sequence[Document],
-                        cancel: CancelCheck | None = None) -> tuple[np.ndarray, int]:
+                        cancel: CancelCheck | None = None, deadline: float | None = None
+                        ) -> tuple[dict[str, np.ndarray], int]:
+        """Vectors by document key (cached or computed in order until the deadline),
+        and how many came from the cache."""
         keys = [d.key for d in documents]
         cached = self.cache.get_many(self.cache_id, keys)
+        hits = len(cached)
         todo = [d for d in documents if d.key not in cached]
-        if todo:
-            vectors = self.encoder.embed([self.render(d) for d in todo], cancel)
-            fresh = {d.key: v for d, v in zip(todo, vectors, strict=True)}
+        for batch in budget_slices(todo, self.model.batch_size, deadline):
+            vectors = self.encoder.embed([self.render(d) for d in batch], cancel)
+            fresh = {d.key: v for d, v in zip(batch, vectors, strict=True)}
             self.cache.put_many(self.cache_id, fresh)
             cached.update(fresh)
-        dim = next(iter(cached.values())).shape[0] if cached else 0
-        matrix = np.stack([cached[k] for k in keys]) if keys else np.zeros((0, dim))
-        return matrix, len(documents) - len(todo)
+        return cached, hits
 
     def score(self, query: str, terms: frozenset[str], documents: Sequence[Document],
-              cancel: CancelCheck | None = None) -> Scored:
+              cancel: CancelCheck | None = None, deadline: float | None = None) -> Scored:
         if not documents:
             return Scored(np.zeros(0, dtype=np.float32), 0)
         q = self.query_vector(query, cancel)
-        matrix, hits = self.embed_documents(documents, cancel)
-        return Scored(matrix @ q, hits)
+        vectors, hits = self.embed_documents(documents, cancel, deadline)
+        scores = np.array([float(vectors[d.key] @ q) if d.key in vectors else np.nan
+                           for d in documents], dtype=np.float32)
+        return Scored(scores, hits, int(np.isnan(scores).sum()))
 
 
 class PairScorer(Protocol):
@@ -119,18 +137,19 @@ class CrossEncoderScorer:
         return fit(document, max(budget, 16), self.encoder.count_tokens, terms)
 
     def score(self, query: str, terms: frozenset[str], documents: Sequence[Document],
-              cancel: CancelCheck | None = None) -> Scored:
+              cancel: CancelCheck | None = None, deadline: float | None = None) -> Scored:
         keys = [d.key for d in documents]
         cached = self.cache.get_many(self.cache_id, query, keys)
+        hits = len(cached)
         todo = [d for d in documents if d.key not in cached]
-        if todo:
-            texts = [self.render(query, terms, d) for d in todo]
+        for batch in budget_slices(todo, ST_SLICE, deadline):
+            texts = [self.render(query, terms, d) for d in batch]
             fresh = {d.key: float(s) for d, s in
-                     zip(todo, self.encoder.score(query, texts, cancel), strict=True)}
+                     zip(batch, self.encoder.score(query, texts, cancel), strict=True)}
             self.cache.put_many(self.cache_id, query, fresh)
             cached.update(fresh)
-        return Scored(np.array([cached[k] for k in keys], dtype=np.float32),
-                      len(documents) - len(todo))
+        scores = np.array([cached.get(k, np.nan) for k in keys], dtype=np.float32)
+        return Scored(scores, hits, int(np.isnan(scores).sum()))
 
 
 _RUNTIMES: dict[tuple[Path, int, int, int], OnnxModel] = {}
