@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Index ROOT, run every query of FILE and compare approaches side by "
                     "side: lexical only, the light model, the heavy model over the whole "
                     "pool, the cascade, and dense retrieval over every chunk. Model caches "
-                    "of the index are cleared first, so latencies are cold-cache figures.")
+                    "of the index are cleared first (unless --keep-caches), so latencies are "
+                    "cold-cache figures.")
     p_eval.add_argument("--queries", type=Path, required=True, metavar="FILE",
                         help='JSONL: {"query", "targets": [{"path", "start_line", '
                              '"end_line"}]} per line; paths relative to ROOT')
@@ -114,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"comma-separated subset of {','.join(APPROACHES)}")
     p_eval.add_argument("--max-queries", type=int, metavar="N",
                         help="only the first N queries")
+    p_eval.add_argument("--keep-caches", action="store_true",
+                        help="reuse the index's cached embeddings and scores (fast repeat "
+                             "runs; latencies are then warm-cache figures)")
     p_eval.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
@@ -247,7 +251,7 @@ def cmd_eval(args: argparse.Namespace, out: Console, err: Console) -> int:
                 progress.update(tasks[label], completed=done, total=total)
 
             results = run_eval(store, workspace.config, queries, args.final_k, approaches,
-                               report)
+                               report, cold=not args.keep_caches)
         stats = store.stats()
     finally:
         store.close()

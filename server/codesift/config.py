@@ -109,7 +109,7 @@ class RerankConfig:
     rrf_k: float = 3.0
     # symbol queries: skip the heavy model when the best candidate is an exact
     # definition whose fused score leads the next by at least this margin
-    early_exit_margin: float = 0.15
+    early_exit_margin: float = 0.05
     # the language server's latency budget for the model stages of one search (ms);
     # what is left unscored is embedded in idle time afterwards. The CLI has none.
     interactive_budget_ms: int = 250

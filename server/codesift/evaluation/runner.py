@@ -209,8 +209,10 @@ def run_dense(store: Store, config: Config, queries: Sequence[EvalQuery], final_
 
 
 def run_eval(store: Store, config: Config, queries: Sequence[EvalQuery], final_k: int,
-             approaches: Sequence[str], progress: Progress | None = None
-             ) -> list[ApproachResult]:
+             approaches: Sequence[str], progress: Progress | None = None,
+             cold: bool = True) -> list[ApproachResult]:
+    """Every approach over every query. ``cold`` clears the model caches first, so
+    latencies are cold-cache figures; without it, earlier runs' caches are reused."""
     update_file = pick_update_file(store)
     reindex_ms, _ = reindex_one_file_ms(store, config, update_file)
     results: list[ApproachResult] = []
@@ -219,7 +221,8 @@ def run_eval(store: Store, config: Config, queries: Sequence[EvalQuery], final_k
         if reason:
             results.append(ApproachResult(name, False, reason))
             continue
-        clear_model_caches(store)
+        if cold:
+            clear_model_caches(store)
         if name == "dense":
             results.append(run_dense(store, config, queries, final_k, update_file, progress))
             continue
