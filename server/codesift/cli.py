@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_flags(p_search)
     p_search.add_argument("--no-rerank", action="store_true",
                           help="lexical ranking only (no model stages)")
+    p_search.add_argument("--budget-ms", type=float, metavar="MS",
+                          help="time for the model stages; candidates left unscored keep "
+                               "their lexical order (default: no limit, reproducible output)")
 
     p_serve = sub.add_parser(
         "serve", help="run the language server (LSP over stdio)",
@@ -202,6 +205,8 @@ def cmd_search(args: argparse.Namespace, out: Console, err: Console) -> int:
         raise UsageError("empty query")
     if args.pool_size is not None and args.pool_size < 1:
         raise UsageError("--pool-size must be at least 1")
+    if args.budget_ms is not None and args.budget_ms < 0:
+        raise UsageError("--budget-ms must not be negative")
     started = time.perf_counter()
     workspace = _workspace(args.root, args)
     store = workspace.open_store()
@@ -214,7 +219,7 @@ def cmd_search(args: argparse.Namespace, out: Console, err: Console) -> int:
         searcher = Searcher(store, workspace.config)
         request = SearchRequest(args.query, args.limit, args.regex,
                                 Filters(tuple(args.path), tuple(args.lang)),
-                                rerank=not args.no_rerank)
+                                rerank=not args.no_rerank, budget_ms=args.budget_ms)
         result = searcher.search(request)
     finally:
         store.close()

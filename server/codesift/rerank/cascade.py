@@ -149,56 +149,44 @@ class Cascade:
                 built[id(cand)] = doc
             return [built[id(cand)] for cand in cands]
 
-        if skip is None and c.light_model:
-            scorer = self.models.get(c.light_model)
+        def stage(name: str, ref: str, cands: list[Candidate], weight: float
+                  ) -> tuple[list[Candidate] | None, StageReport]:
+            scorer = self.models.get(ref)
             if scorer is None:
-                reports.append(StageReport("light", False, self.models.failures[c.light_model],
-                                           c.light_model))
-            else:
-                started = time.perf_counter()
-                ranked = self._stage(scorer, c.light_model, analysis.text, terms, ranking,
-                                     documents(ranking), lexical_rank,
-                                     c.light_lexical_weight, "light", cancel, deadline)
-                if ranked is not None:
-                    ranking, report = ranked
-                    report.ms = (time.perf_counter() - started) * 1000.0
-                    report.candidates_out = min(len(ranking), c.light_keep)
-                    timings["light"] = report.ms
-                    reports.append(report)
-                    yield Snapshot("light", ranking[:limit], list(reports), dict(timings))
-                else:
-                    reports.append(StageReport("light", False,
-                                               self.models.failures[c.light_model],
-                                               c.light_model))
+                return None, StageReport(name, False, self.models.failures[ref], ref)
+            started = time.perf_counter()
+            ranked = self._stage(scorer, ref, analysis.text, terms, cands, documents(cands),
+                                 lexical_rank, weight, name, cancel, deadline)
+            if ranked is None:
+                return None, StageReport(name, False, self.models.failures[ref], ref)
+            order, report = ranked
+            report.ms = timings[name] = (time.perf_counter() - started) * 1000.0
+            report.candidates_out = len(order)
+            return order, report
+
+        light_skip = skip or ("" if c.light_model else "rerank.light_model is empty")
+        if light_skip:
+            reports.append(StageReport("light", False, light_skip))
         else:
-            reports.append(StageReport("light", False, skip or "rerank.light_model is empty"))
+            ranked, report = stage("light", c.light_model, ranking, c.light_lexical_weight)
+            reports.append(report)
+            if ranked is not None:
+                ranking = ranked
+                report.candidates_out = min(len(ranking), c.light_keep)
+                yield Snapshot("light", ranking[:limit], list(reports), dict(timings))
 
         heavy_skip = skip or exit_reason or ("" if c.heavy_model else
                                              "rerank.heavy_model is empty")
         if not heavy_skip and deadline is not None and time.monotonic() >= deadline:
             heavy_skip = "time budget spent before the heavy stage"
-        if not heavy_skip:
-            scorer = self.models.get(c.heavy_model)
-            if scorer is None:
-                heavy_skip = self.models.failures[c.heavy_model]
-            else:
-                started = time.perf_counter()
-                head, tail = ranking[: c.light_keep], ranking[c.light_keep :]
-                ranked = self._stage(scorer, c.heavy_model, analysis.text, terms, head,
-                                     documents(head), lexical_rank,
-                                     c.heavy_lexical_weight, "heavy", cancel, deadline)
-                if ranked is not None:
-                    head, report = ranked
-                    report.ms = (time.perf_counter() - started) * 1000.0
-                    report.candidates_out = len(head)
-                    timings["heavy"] = report.ms
-                    reports.append(report)
-                    ranking = head + tail
-                else:
-                    heavy_skip = self.models.failures[c.heavy_model]
         if heavy_skip:
-            reports.append(StageReport("heavy", False, heavy_skip,
-                                       c.heavy_model or None))
+            reports.append(StageReport("heavy", False, heavy_skip, c.heavy_model or None))
+        else:
+            head, tail = ranking[: c.light_keep], ranking[c.light_keep :]
+            ranked, report = stage("heavy", c.heavy_model, head, c.heavy_lexical_weight)
+            reports.append(report)
+            if ranked is not None:
+                ranking = ranked + tail
         if exit_reason and ranking and ranking[0] is not pool[0]:
             ranking.remove(pool[0])  # the exact definition keeps first place
             ranking.insert(0, pool[0])
