@@ -1,0 +1,1 @@
+return { values = { grep_previewer = function() return {} end } }
