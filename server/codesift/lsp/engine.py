@@ -295,6 +295,13 @@ class Engine:
         if any(s.unscored for r in latest.values() for s in r.stages):
             self.prefetch_later(request)
 
+    def final(self, request: SearchRequest) -> list[tuple[Path, SearchResult]]:
+        """The last snapshot's per-root results (empty when there are no roots)."""
+        last: list[tuple[Path, SearchResult]] = []
+        for _, snapshot in self.stream(request):
+            last = snapshot
+        return last
+
     def status(self) -> dict[str, Any]:
         roots = []
         hits = misses = 0

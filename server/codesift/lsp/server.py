@@ -302,7 +302,7 @@ def build_server(watch: bool = True) -> CodesiftServer:
         request = SearchRequest(query, 100, rerank=words, budget_ms=engine.budget_ms())
 
         def run() -> list[t.SymbolInformation]:
-            *_, (_, per_root) = engine.stream(request)
+            per_root = engine.final(request)
             out = []
             for root, hit in interleave(per_root, 100):
                 if not hit.symbol:
@@ -376,7 +376,7 @@ def build_server(watch: bool = True) -> CodesiftServer:
 
         def run() -> list[dict[str, Any]]:
             request = SearchRequest(query, 12, budget_ms=engine.budget_ms())
-            *_, (_, per_root) = engine.stream(request)
+            per_root = engine.final(request)
             return [{"uri": (root / hit.path).as_uri(),
                      "range": lsp_range(hit.start_line, hit.end_line)}
                     for root, hit in interleave(per_root, 12)
