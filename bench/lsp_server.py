@@ -78,9 +78,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     queries = [json.loads(line)["query"] for line in QUESTIONS.read_text().splitlines()
                ][: args.queries]
 
-    async def run_pass(label: str) -> dict[str, Any]:
+    async def run_pass(label: str, think_s: float) -> dict[str, Any]:
         first, final = [], []
         for i, query in enumerate(queries):
+            await asyncio.sleep(think_s)  # a person reading results: the server's idle time
             token = f"{label}-{i}"
             sent = time.perf_counter()
             await client.protocol.send_request_async(
@@ -92,8 +93,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         return {"first_p50": pct(first, 50), "first_p95": pct(first, 95),
                 "final_p50": pct(final, 50), "final_p95": pct(final, 95), "n": len(first)}
 
-    cold = await run_pass("cold")
-    warm = await run_pass("warm")
+    cold = await run_pass("cold", args.think_ms / 1000)
+    await asyncio.sleep(3.0)
+    warm = await run_pass("warm", 0.0)
 
     # hover over identifiers in one file
     doc_path = root / "http" / "client.py"
@@ -188,6 +190,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=40)
     parser.add_argument("--hovers", type=int, default=30)
     parser.add_argument("--edits", type=int, default=10)
+    parser.add_argument("--think-ms", type=float, default=1000.0,
+                        help="pause before each first-pass query (idle time for prefetch)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     report = asyncio.run(main_async(args))

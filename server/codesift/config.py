@@ -112,7 +112,7 @@ class RerankConfig:
     early_exit_margin: float = 0.05
     # the language server's latency budget for the model stages of one search (ms);
     # what is left unscored is embedded in idle time afterwards. The CLI has none.
-    interactive_budget_ms: int = 250
+    interactive_budget_ms: int = 200
     threads: int = 0
     batch_size: int = 8
     cache_entries: int = 50_000

@@ -25,6 +25,7 @@ from .retrieve.regex import regex_candidates
 from .retrieve.symbols import SymbolMatcher
 
 SNIPPET_MAX_LINES = 40
+PREFETCH_SLICE = 2
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,8 @@ class Searcher:
             return 0
         documents = documents_for(self.store, pool)
         try:
-            _, hits = scorer.embed_documents(documents, cancel)
+            # small slices: a query arriving meanwhile waits for one slice at most
+            _, hits = scorer.embed_documents(documents, cancel, slice_size=PREFETCH_SLICE)
         except Cancelled:
             return 0
         return len(documents) - hits

@@ -10,6 +10,7 @@ the reader see every committed batch while indexing continues.
 from __future__ import annotations
 
 import collections
+import ctypes
 import logging
 import threading
 import time
@@ -30,6 +31,14 @@ from ..search import Searcher, SearchRequest, SearchResult
 
 log = logging.getLogger(__name__)
 LATENCY_WINDOW = 50
+
+
+def trim_heap() -> None:
+    """Return freed heap pages to the system after bulk work (glibc only)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 class Events(Protocol):
@@ -176,6 +185,7 @@ class Engine:
             error = f"{type(exc).__name__}: {exc}"
         finally:
             root.indexing = False
+            trim_heap()
         self.events.index_finished(root.path, report, error)
 
     def _on_file_batch(self, root: Root, batch: list[str]) -> None:
@@ -267,6 +277,7 @@ class Engine:
                 if busy():
                     return
                 root.searcher.prefetch(request, busy)
+            trim_heap()
 
         self.query_pool.submit(run)
 

@@ -446,7 +446,20 @@ def _relevant_args(args: Any) -> tuple[str, t.Range]:
     return uri, selection
 
 
+def limit_malloc_arenas() -> None:
+    """A long-lived process with several worker threads: glibc's per-thread malloc
+    arenas otherwise keep hundreds of MB of freed model activations."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to tune
+
+
 def serve(tcp: tuple[str, int] | None = None, watch: bool = True) -> None:
+    limit_malloc_arenas()
     server = build_server(watch=watch)
     if tcp is not None:
         server.start_tcp(*tcp)

@@ -24,7 +24,7 @@ from ..index.store import Store
 from .cache import EmbeddingCache, ScoreCache, normalize_query
 from .document import Document, fit
 from .model import ModelError, resolve_model
-from .onnx import CancelCheck, OnnxBiEncoder, OnnxCrossEncoder, OnnxModel
+from .onnx import CancelCheck, Cancelled, OnnxBiEncoder, OnnxCrossEncoder, OnnxModel
 
 log = logging.getLogger(__name__)
 SPECIAL_TOKENS_PAIR = 3
@@ -85,15 +85,17 @@ class BiEncoderScorer:
         return vector
 
     def embed_documents(self, documents: Sequence[Document],
-                        cancel: CancelCheck | None = None, deadline: float | None = None
-                        ) -> tuple[dict[str, np.ndarray], int]:
+                        cancel: CancelCheck | None = None, deadline: float | None = None,
+                        slice_size: int | None = None) -> tuple[dict[str, np.ndarray], int]:
         """Vectors by document key (cached or computed in order until the deadline),
-        and how many came from the cache."""
+        and how many came from the cache. ``cancel`` is polled every ``slice_size``."""
         keys = [d.key for d in documents]
         cached = self.cache.get_many(self.cache_id, keys)
         hits = len(cached)
         todo = [d for d in documents if d.key not in cached]
-        for batch in budget_slices(todo, self.model.batch_size, deadline):
+        for batch in budget_slices(todo, slice_size or self.model.batch_size, deadline):
+            if cancel is not None and cancel():
+                raise Cancelled
             vectors = self.encoder.embed([self.render(d) for d in batch], cancel)
             fresh = {d.key: v for d, v in zip(batch, vectors, strict=True)}
             self.cache.put_many(self.cache_id, fresh)
