@@ -290,3 +290,37 @@ def test_tcp_server_without_folders_answers_and_exits(tmp_path):
         if server.poll() is None:
             server.kill()
         server.wait(timeout=10)
+
+
+async def test_folders_and_settings_change_live(client: Client, tmp_path: Path):
+    await wait_indexed(client)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "telemetry.py").write_text("def flush_telemetry_spool(queue):\n    return queue\n")
+    client.workspace_did_change_workspace_folders(t.DidChangeWorkspaceFoldersParams(
+        t.WorkspaceFoldersChangeEvent(added=[t.WorkspaceFolder(extra.as_uri(), "extra")],
+                                      removed=[])))
+
+    async def found():
+        result = await search(client, "flush_telemetry_spool")
+        return [h for h in result["results"] if h["uri"].endswith("telemetry.py")]
+
+    assert await eventually(found, timeout=30)
+
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(
+        settings={"codesift": {"rerank": {"light_model": ""}}}))
+
+    async def light_off():
+        result = await search(client, "read the status line of an HTTP response")
+        return [s for s in result["stages"] if s["name"] == "light"
+                and s.get("reason") == "rerank.light_model is empty"]
+
+    assert await eventually(light_off, timeout=30)
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(
+        settings={"codesift": {"rerank": {"light_modle": "x"}}}))
+    await eventually(lambda: _messages(client), timeout=10)
+    assert any("light_modle" in m.message for m in client.messages)
+
+
+async def _messages(client: Client) -> bool:
+    return bool(client.messages)

@@ -260,7 +260,7 @@ def build_server(watch: bool = True) -> CodesiftServer:
                         t.WorkDoneProgressReport(message=f"{stage}: {len(final['results'])}"))
                 final["stages"] = [{"root": root.as_uri(), **s.to_json()}
                                    for root, r in per_root for s in r.stages]
-            return final or snapshot_json("final", [], [])
+            return final or {**snapshot_json("final", [], []), "stages": []}
 
         try:
             return await asyncio.wrap_future(engine.submit_query(run))
