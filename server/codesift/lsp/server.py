@@ -386,10 +386,10 @@ def build_server(watch: bool = True) -> CodesiftServer:
         return await asyncio.wrap_future(engine.submit_query(run))
 
     @server.feature(t.SHUTDOWN)
-    def shutdown(ls: CodesiftServer, params: Any) -> None:
-        if ls.engine is not None:
-            ls.engine.close()
-            ls.engine = None
+    async def shutdown(ls: CodesiftServer, params: Any) -> None:
+        engine, ls.engine = ls.engine, None
+        if engine is not None:  # off the loop: queued work may still need it
+            await asyncio.get_running_loop().run_in_executor(None, engine.close)
 
     return server
 
