@@ -294,6 +294,8 @@ def test_tcp_server_without_folders_answers_and_exits(tmp_path):
 
 async def test_folders_and_settings_change_live(client: Client, tmp_path: Path):
     await wait_indexed(client)
+    # settings replace the initialization options as a whole: keep the test's index dir
+    index = {"index_dir": str(tmp_path / "index")}
     extra = tmp_path / "extra"
     extra.mkdir()
     (extra / "telemetry.py").write_text("def flush_telemetry_spool(queue):\n    return queue\n")
@@ -308,7 +310,7 @@ async def test_folders_and_settings_change_live(client: Client, tmp_path: Path):
     assert await eventually(found, timeout=30)
 
     client.workspace_did_change_configuration(t.DidChangeConfigurationParams(
-        settings={"codesift": {"rerank": {"light_model": ""}}}))
+        settings={"codesift": {"index": index, "rerank": {"light_model": ""}}}))
 
     async def light_off():
         result = await search(client, "read the status line of an HTTP response")
@@ -317,7 +319,7 @@ async def test_folders_and_settings_change_live(client: Client, tmp_path: Path):
 
     assert await eventually(light_off, timeout=30)
     client.workspace_did_change_configuration(t.DidChangeConfigurationParams(
-        settings={"codesift": {"rerank": {"light_modle": "x"}}}))
+        settings={"codesift": {"index": index, "rerank": {"light_modle": "x"}}}))
     await eventually(lambda: _messages(client), timeout=10)
     assert any("light_modle" in m.message for m in client.messages)
 

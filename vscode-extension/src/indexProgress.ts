@@ -1,0 +1,113 @@
+// The status bar item's content, from the server's indexing progress and status.
+// No `vscode` import.
+
+import { INDEX_TOKEN_PREFIX, type ProgressToken, type Status } from './protocol';
+import { formatNumber, totalFiles, uriBaseName } from './render';
+
+export interface WorkDoneValue {
+  kind: 'begin' | 'report' | 'end';
+  title?: string;
+  message?: string;
+  percentage?: number;
+}
+
+export interface StatusBarView {
+  text: string;
+  tooltip: string;
+}
+
+interface Running {
+  title: string;
+  message: string | undefined;
+  percentage: number | undefined;
+}
+
+export function isIndexToken(token: ProgressToken): boolean {
+  return typeof token === 'string' && token.startsWith(INDEX_TOKEN_PREFIX);
+}
+
+export class IndexProgress {
+  private readonly running = new Map<ProgressToken, Running>();
+  private status: Status | undefined;
+  private lastMessage: string | undefined;
+  private failed: string | undefined;
+
+  /** Feeds one `$/progress` value. Returns true when it was about indexing; the
+   * caller then refreshes the status bar (and, when `finished`, asks for status). */
+  onProgress(token: ProgressToken, value: WorkDoneValue): boolean {
+    if (!isIndexToken(token)) {
+      return false;
+    }
+    if (value.kind === 'begin') {
+      this.running.set(token, {
+        title: value.title ?? 'Indexing',
+        message: value.message,
+        percentage: value.percentage,
+      });
+      this.failed = undefined;
+    } else if (value.kind === 'report') {
+      const run = this.running.get(token);
+      if (run !== undefined) {
+        run.message = value.message ?? run.message;
+        run.percentage = value.percentage ?? run.percentage;
+      }
+    } else if (value.kind === 'end') {
+      this.running.delete(token);
+      this.lastMessage = value.message;
+    }
+    return true;
+  }
+
+  /** True while any index token is between begin and end. */
+  get indexing(): boolean {
+    return this.running.size > 0;
+  }
+
+  /** True when the server's status says a folder is (still) indexing although no
+   * progress is running here (the caller then polls status). */
+  get indexingPerStatus(): boolean {
+    return this.status?.roots.some((r) => r.indexing) ?? false;
+  }
+
+  setStatus(status: Status): void {
+    this.status = status;
+  }
+
+  setFailed(message: string | undefined): void {
+    this.failed = message;
+  }
+
+  view(): StatusBarView {
+    if (this.failed !== undefined) {
+      return { text: '$(error) CodeSift', tooltip: `CodeSift: ${this.failed}\nClick for details.` };
+    }
+    if (this.running.size > 0) {
+      const runs = [...this.running.values()];
+      const known = runs.filter((r) => r.percentage !== undefined);
+      const percent =
+        known.length > 0
+          ? Math.round(known.reduce((s, r) => s + (r.percentage ?? 0), 0) / known.length)
+          : undefined;
+      const text = `$(sync~spin) CodeSift: indexing${percent !== undefined ? ` ${percent}%` : '…'}`;
+      const tooltip = runs.map((r) => [r.title, r.message].filter(Boolean).join(': ')).join('\n');
+      return { text, tooltip: `${tooltip}\nClick for status.` };
+    }
+    if (this.status !== undefined) {
+      const files = totalFiles(this.status);
+      if (this.indexingPerStatus) {
+        return {
+          text: '$(sync~spin) CodeSift: indexing…',
+          tooltip: `${formatNumber(files)} files so far\nClick for status.`,
+        };
+      }
+      const folders = this.status.roots.map(
+        (r) => `${uriBaseName(r.uri)}: ${formatNumber(r.files)} files, ${formatNumber(r.chunks)} chunks`,
+      );
+      const tooltip = [...folders, this.lastMessage, 'Click for status.']
+        .filter((l) => l !== undefined && l !== '')
+        .join('\n');
+      return { text: `$(search) CodeSift: ${formatNumber(files)} files`, tooltip };
+    }
+    return { text: '$(search) CodeSift', tooltip: 'CodeSift: starting…\nClick for status.' };
+  }
+}

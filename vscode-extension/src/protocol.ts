@@ -1,0 +1,142 @@
+// Wire shapes of codesift's custom messages (docs/PROTOCOL.md in the repository).
+// This module must not import `vscode`: it is shared by the extension and the tests.
+
+export const SEARCH = 'codesift/search';
+export const STATUS = 'codesift/status';
+export const REINDEX = 'codesift/reindex';
+/** The server's `workspace/executeCommand` command (also offered as a code action). */
+export const RELEVANT_CODE = 'codesift.relevantCode';
+/** Work-done progress tokens the server creates for indexing start with this. */
+export const INDEX_TOKEN_PREFIX = 'codesift-index-';
+
+/** JSON-RPC / LSP error codes the client treats specially. */
+export const ErrorCode = {
+  InvalidParams: -32602,
+  RequestCancelled: -32800,
+  ServerCancelled: -32802,
+} as const;
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export interface Location {
+  uri: string;
+  range: Range;
+}
+
+export type ProgressToken = string | number;
+
+export interface SearchParams {
+  query: string;
+  limit?: number;
+  regex?: boolean;
+  paths?: string[];
+  languages?: string[];
+  workDoneToken?: ProgressToken;
+  partialResultToken?: ProgressToken;
+}
+
+export interface SearchHit {
+  uri: string;
+  /** Relative to `root`, with forward slashes. */
+  path: string;
+  root: string;
+  /** Whole lines, zero-based; `end` is the start of the line after the last line. */
+  range: Range;
+  symbol: string | null;
+  kind: string | null;
+  language: string | null;
+  snippet: string;
+  score: number;
+  stage: string;
+}
+
+export type Stage = 'candidates' | 'light' | 'final' | (string & {});
+
+/** A complete ranking: clients replace their list with each one, never append. */
+export interface Snapshot {
+  stage: Stage;
+  results: SearchHit[];
+  timings_ms?: Record<string, number>;
+}
+
+export interface StageReport {
+  root?: string;
+  name: string;
+  ran: boolean;
+  reason?: string;
+  model?: string;
+  in?: number;
+  out?: number;
+  ms?: number;
+  cache_hits?: number;
+  unscored?: number;
+}
+
+/** The answer to `codesift/search`: the final snapshot plus a report of the stages. */
+export interface SearchAnswer extends Snapshot {
+  stages?: StageReport[];
+}
+
+export interface RootStatus {
+  uri: string;
+  index_dir: string;
+  indexing: boolean;
+  files: number;
+  chunks: number;
+  symbols: number;
+  languages: Record<string, number>;
+  last_update: number | null;
+  unsaved_buffers: number;
+  model_failures: Record<string, string>;
+}
+
+export interface LatencyStats {
+  p50: number;
+  max: number;
+  n: number;
+}
+
+export interface Status {
+  version: string;
+  roots: RootStatus[];
+  models: Record<string, string>;
+  cache_hit_rate: number | null;
+  latency_ms: Record<string, LatencyStats>;
+}
+
+/** The `code` of a JSON-RPC error object, if `error` looks like one. */
+export function errorCode(error: unknown): number | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = error.code;
+    return typeof code === 'number' ? code : undefined;
+  }
+  return undefined;
+}
+
+/** True for the ways a cancelled request comes back: an LSP cancel error code, or the
+ * editor's own cancellation error (named "Canceled"). */
+export function isCancellation(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code === ErrorCode.RequestCancelled || code === ErrorCode.ServerCancelled) {
+    return true;
+  }
+  return error instanceof Error && (error.name === 'Canceled' || error.message === 'Canceled');
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) {
+    return error.message;
+  }
+  if (typeof error === 'object' && error !== null && 'message' in error) {
+    return String(error.message);
+  }
+  return String(error);
+}

@@ -1,0 +1,65 @@
+import * as assert from 'node:assert/strict';
+
+import { IndexProgress, isIndexToken } from '../../src/indexProgress';
+import { status } from './fixtures';
+
+describe('status bar (indexing progress)', () => {
+  it('only follows the server index tokens', () => {
+    assert.ok(isIndexToken('codesift-index-1'));
+    assert.ok(!isIndexToken('codesift-search-1'));
+    assert.ok(!isIndexToken(7));
+    const progress = new IndexProgress();
+    assert.equal(progress.onProgress('some-other-token', { kind: 'begin', title: 'Building' }), false);
+    assert.equal(progress.indexing, false);
+  });
+
+  it('shows the percentage while indexing, then the file count', () => {
+    const progress = new IndexProgress();
+    assert.equal(progress.view().text, '$(search) CodeSift');
+    progress.onProgress('codesift-index-1', { kind: 'begin', title: 'Indexing app', message: '0/5,000 files', percentage: 0 });
+    assert.equal(progress.indexing, true);
+    assert.equal(progress.view().text, '$(sync~spin) CodeSift: indexing 0%');
+    progress.onProgress('codesift-index-1', { kind: 'report', message: 'Indexing 1,234/5,000 files', percentage: 24 });
+    const during = progress.view();
+    assert.equal(during.text, '$(sync~spin) CodeSift: indexing 24%');
+    assert.match(during.tooltip, /Indexing app: Indexing 1,234\/5,000 files/);
+    progress.onProgress('codesift-index-1', { kind: 'end', message: 'app: +5000 added, 0 updated, 0 removed in 21.3s' });
+    assert.equal(progress.indexing, false);
+    progress.setStatus(status());
+    const after = progress.view();
+    assert.equal(after.text, '$(search) CodeSift: 2,273 files');
+    assert.match(after.tooltip, /app: 2,273 files, 61,840 chunks/);
+    assert.match(after.tooltip, /\+5000 added/);
+  });
+
+  it('averages several folders indexing at once', () => {
+    const progress = new IndexProgress();
+    progress.onProgress('codesift-index-1', { kind: 'begin', title: 'Indexing a', percentage: 20 });
+    progress.onProgress('codesift-index-2', { kind: 'begin', title: 'Indexing b', percentage: 60 });
+    assert.equal(progress.view().text, '$(sync~spin) CodeSift: indexing 40%');
+    progress.onProgress('codesift-index-1', { kind: 'end' });
+    assert.equal(progress.indexing, true);
+    assert.equal(progress.view().text, '$(sync~spin) CodeSift: indexing 60%');
+    progress.onProgress('codesift-index-2', { kind: 'end' });
+    assert.equal(progress.indexing, false);
+  });
+
+  it('a report for an unknown token is ignored', () => {
+    const progress = new IndexProgress();
+    assert.ok(progress.onProgress('codesift-index-9', { kind: 'report', percentage: 50 }));
+    assert.equal(progress.indexing, false);
+  });
+
+  it('uses the status when indexing runs without progress, and shows failures', () => {
+    const progress = new IndexProgress();
+    const base = status();
+    progress.setStatus({ ...base, roots: [{ ...base.roots[0]!, indexing: true, files: 10 }] });
+    assert.ok(progress.indexingPerStatus);
+    assert.equal(progress.view().text, '$(sync~spin) CodeSift: indexing…');
+    progress.setFailed('the language server is not running');
+    assert.equal(progress.view().text, '$(error) CodeSift');
+    assert.match(progress.view().tooltip, /not running/);
+    progress.onProgress('codesift-index-3', { kind: 'begin', title: 'Indexing app' });
+    assert.equal(progress.view().text, '$(sync~spin) CodeSift: indexing…', 'a new run clears the failure');
+  });
+});

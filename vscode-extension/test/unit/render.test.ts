@@ -1,0 +1,178 @@
+import * as assert from 'node:assert/strict';
+
+import {
+  baseName,
+  escapeIcons,
+  firstLine,
+  formatAge,
+  formatNumber,
+  kindIcon,
+  messageRow,
+  relevantOrigin,
+  renderItem,
+  renderItems,
+  renderStatus,
+  searchTitle,
+  selectionFor,
+  toLocations,
+  uriBaseName,
+} from '../../src/render';
+import type { SearchState } from '../../src/search';
+import { hit, status } from './fixtures';
+
+function state(extra: Partial<SearchState>): SearchState {
+  return {
+    query: 'q',
+    regex: false,
+    results: [],
+    stage: undefined,
+    busy: false,
+    error: undefined,
+    timings: undefined,
+    stages: undefined,
+    ...extra,
+  };
+}
+
+describe('result items', () => {
+  it('label is the symbol, description path:line (1-based), detail the first snippet line', () => {
+    const item = renderItem(
+      hit('http/client.py', 287, {
+        symbol: 'HTTPResponse._read_status',
+        kind: 'method',
+        snippet: '\n    def _read_status(self):\n        line = str(self.fp.readline())',
+      }),
+    );
+    assert.equal(item.label, 'HTTPResponse._read_status');
+    assert.equal(item.description, 'http/client.py:287');
+    assert.equal(item.detail, 'def _read_status(self):');
+    assert.equal(item.icon, 'symbol-method');
+  });
+
+  it('a chunk without a symbol is labelled with its file name', () => {
+    const item = renderItem(hit('docs/guide/README.md', 1, { symbol: null, snippet: '# Guide' }));
+    assert.equal(item.label, 'README.md');
+    assert.equal(item.description, 'docs/guide/README.md:1');
+    assert.equal(item.icon, 'symbol-file');
+    assert.equal(renderItem(hit('x.py', 3, { symbol: '' })).label, 'x.py');
+  });
+
+  it('code that looks like an icon is escaped', () => {
+    const item = renderItem(hit('app.js', 1, { symbol: null, snippet: '$(document).ready(init);' }));
+    assert.equal(item.detail, '\\$(document).ready(init);');
+    assert.equal(escapeIcons('a $(b) $(c'), 'a \\$(b) \\$(c');
+    assert.equal(messageRow(state({ error: "invalid regex '$(': missing )" })), "$(error) invalid regex '\\$(': missing )");
+  });
+
+  it('long first lines are cut', () => {
+    const long = 'x'.repeat(500);
+    assert.equal(firstLine(long).length, 160);
+    assert.ok(firstLine(long).endsWith('…'));
+    assert.equal(firstLine('   \n\t\n'), '');
+    assert.equal(firstLine('a\r\nb'), 'a');
+  });
+
+  it('shows the folder name only when results come from several folders', () => {
+    const one = renderItems([hit('a.py', 1), hit('b.py', 2)]);
+    assert.deepEqual(one.map((i) => i.description), ['a.py:1', 'b.py:2']);
+    const two = renderItems([hit('a.py', 1), hit('b.py', 2, { root: 'file:///ws/my%20lib' })]);
+    assert.deepEqual(two.map((i) => i.description), ['app · a.py:1', 'my lib · b.py:2']);
+  });
+
+  it('maps kinds to icons', () => {
+    assert.equal(kindIcon('class'), 'symbol-class');
+    assert.equal(kindIcon('trait'), 'symbol-interface');
+    assert.equal(kindIcon('no-such-kind'), 'symbol-file');
+    assert.equal(kindIcon(null), 'symbol-file');
+    assert.equal(baseName('a/b/c.py'), 'c.py');
+    assert.equal(uriBaseName('file:///home/me/src/app'), 'app');
+  });
+});
+
+describe('picker title and message row', () => {
+  it('tells the stage, the count and the time', () => {
+    assert.equal(searchTitle(state({ query: '' })), 'CodeSift: Search Code');
+    assert.equal(searchTitle(state({ busy: true })), 'CodeSift: Search Code — searching…');
+    assert.equal(
+      searchTitle(state({ busy: true, stage: 'candidates', results: [hit('a.py', 1)] })),
+      'CodeSift: Search Code — 1 result, candidates, ranking…',
+    );
+    assert.equal(
+      searchTitle(state({ stage: 'final', results: [hit('a.py', 1), hit('b.py', 1)], timings: { total: 291.6 } })),
+      'CodeSift: Search Code — 2 results, final, 292 ms',
+    );
+    assert.equal(searchTitle(state({ regex: true, error: 'bad' })), 'CodeSift: Search Code (regex)');
+  });
+
+  it('shows errors and empty results as a row', () => {
+    assert.equal(messageRow(state({ error: 'invalid regex' })), '$(error) invalid regex');
+    assert.equal(messageRow(state({ stage: 'final', results: [] })), 'No results');
+    assert.equal(messageRow(state({ stage: 'candidates', busy: true })), undefined);
+    assert.equal(messageRow(state({ stage: 'final', results: [hit('a.py', 1)] })), undefined);
+  });
+});
+
+describe('locations', () => {
+  it('selects whole lines without the line break after the last one', () => {
+    const range = { start: { line: 286, character: 0 }, end: { line: 316, character: 0 } };
+    assert.deepEqual(selectionFor(range), {
+      start: { line: 286, character: 0 },
+      end: { line: 315, character: Number.MAX_SAFE_INTEGER },
+    });
+    const partial = { start: { line: 3, character: 4 }, end: { line: 3, character: 9 } };
+    assert.deepEqual(selectionFor(partial), partial);
+  });
+
+  it('keeps only well-formed locations from codesift.relevantCode', () => {
+    const good = { uri: 'file:///a.py', range: { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } } };
+    assert.deepEqual(toLocations([good, { uri: 'x' }, null, { range: good.range }]), [good]);
+    assert.deepEqual(toLocations({ uri: 'x' }), []);
+    assert.deepEqual(toLocations(null), []);
+  });
+
+  it('finds where relevantCode was invoked, in both argument forms', () => {
+    const range = { start: { line: 345, character: 34 }, end: { line: 345, character: 34 } };
+    assert.deepEqual(relevantOrigin(['file:///a.py', range]), { uri: 'file:///a.py', range });
+    assert.deepEqual(relevantOrigin([{ uri: 'file:///a.py', range }]), { uri: 'file:///a.py', range });
+    assert.deepEqual(relevantOrigin([{ uri: 'file:///a.py', position: range.start }]), { uri: 'file:///a.py', range });
+    assert.equal(relevantOrigin(['file:///a.py']), undefined);
+    assert.equal(relevantOrigin([]), undefined);
+  });
+});
+
+describe('status rendering', () => {
+  it('renders each folder, the models and the latencies', () => {
+    const text = renderStatus(status(), 1764120000.5 * 1000 + 125_000);
+    assert.match(text, /^codesift 0\.1\.0/);
+    assert.match(text, /app {2}\(file:\/\/\/ws\/app\)/);
+    assert.match(text, /state: +up to date/);
+    assert.match(text, /indexed: +2,273 files, 61,840 chunks, 55,012 symbols/);
+    assert.match(text, /languages: +python 2,250, markdown 23/);
+    assert.match(text, /last update: +2m ago/);
+    assert.match(text, /unsaved: +1 buffer/);
+    assert.match(text, /minilm-l6-bi \(codesift\/minilm-l6-bi-int8\)/);
+    assert.match(text, /cache hit rate: 83\.0%/);
+    assert.match(text, /candidates +p50 14\.2, max 41\.0 \(n=50\)/);
+  });
+
+  it('renders an empty server and model failures', () => {
+    const empty = renderStatus(status({ roots: [], models: {}, cache_hit_rate: null, latency_ms: {} }));
+    assert.match(empty, /No workspace folder is indexed/);
+    assert.match(empty, /none loaded yet/);
+    assert.doesNotMatch(empty, /cache hit rate/);
+    const base = status();
+    const root = { ...base.roots[0]!, indexing: true, model_failures: { heavy: 'model.onnx missing' } };
+    const failing = renderStatus({ ...base, roots: [root] });
+    assert.match(failing, /state: +indexing…/);
+    assert.match(failing, /model failed: heavy: model\.onnx missing/);
+  });
+
+  it('formats numbers and ages', () => {
+    assert.equal(formatNumber(1234567), '1,234,567');
+    assert.equal(formatNumber(12), '12');
+    assert.equal(formatAge(5), '5s');
+    assert.equal(formatAge(7200), '2h');
+    assert.equal(formatAge(3 * 86400), '3d');
+    assert.equal(formatAge(-3), '0s');
+  });
+});
