@@ -108,3 +108,10 @@ def test_eval_table_and_usage_errors(tiny_corpus, queries_file, tmp_path):
     missing = run("eval", "--queries", str(tmp_path / "none.jsonl"), "--root",
                   str(tiny_corpus), cache=tmp_path)
     assert missing.returncode == 2 and "none.jsonl" in missing.stderr
+
+
+def test_recall_does_not_depend_on_result_order():
+    q = EvalQuery("q", (Target("m.py", 10, 20), Target("m.py", 30, 40)))
+    whole_class, method_a = Ranked("m.py", 1, 50), Ranked("m.py", 10, 20)
+    for results in ([whole_class, method_a], [method_a, whole_class]):
+        assert query_scores(q, results).recall5 == 1.0

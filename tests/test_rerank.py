@@ -303,3 +303,38 @@ def test_time_budget_scores_in_rank_order_and_prefetch_fills_the_rest(indexed):
     again = Searcher(store, config).search(request)
     assert again.stages[0].cache_hits == again.stages[0].candidates_in
     assert again.stages[0].unscored == 0
+
+
+def test_partial_scores_anywhere_in_the_list_keep_unscored_below(indexed):
+    """Cached documents are scored wherever they sit; the unscored (NaN) ones must not
+    take a scored candidate's place (regression)."""
+    from codesift.rerank.cascade import Cascade
+    from codesift.rerank.scorers import Scored
+    from codesift.retrieve.candidate import Candidate
+
+    workspace, store = indexed
+
+    class HalfScorer:
+        id = kind = "half"
+
+        def score(self, query, terms, documents, cancel=None, deadline=None):
+            values = [0.1, float("nan"), 0.9, float("nan")]
+            return Scored(np.array(values, dtype=np.float32), 0, 2)
+
+    pool = [Candidate(1, f"f{i}.py", "python", 1, 2, f"f{i}", "function") for i in range(4)]
+    cascade = Cascade(store, workspace.config.rerank, ModelPool(workspace.config.rerank, store))
+    ranked = cascade._stage(HalfScorer(), "half", "q", frozenset(), pool,
+                            [None] * 4, {id(c): i for i, c in enumerate(pool)}, 0.2,
+                            "light", None)
+    order, report = ranked
+    assert [c.path for c in order] == ["f2.py", "f0.py", "f1.py", "f3.py"]
+    assert report.unscored == 2
+
+
+def test_long_query_does_not_switch_the_cross_encoder_off(indexed):
+    workspace, store = indexed
+    searcher = Searcher(store, workspace.config)
+    long_query = " ".join(["split the shell words of a command line string"] * 30)
+    result = searcher.search(SearchRequest(long_query))
+    assert result.stages[1].ran, result.stages[1].reason
+    assert searcher.search(SearchRequest("split shell words")).stages[1].ran

@@ -1,8 +1,9 @@
 """Ranking metrics over evaluation queries.
 
 A result hits a target when it is in the same file and their line ranges overlap.
-Each target is credited at most once (the first result that hits it), so a query
-with two targets needs two different results for full recall.
+Recall@k is the share of targets hit by any of the first k results; for MRR and
+nDCG a result is relevant when it hits a target no earlier result hit, so one
+answer repeated does not count twice.
 """
 
 from __future__ import annotations
@@ -74,18 +75,21 @@ def _hits(target: Target, result: Ranked) -> bool:
 
 
 def relevance(query: EvalQuery, results: Sequence[Ranked]) -> list[int]:
-    """1 for each result that hits a target not credited earlier, else 0."""
-    credited: set[int] = set()
+    """1 for each result that hits a target no earlier result hit, else 0."""
+    covered: set[int] = set()
     gains: list[int] = []
     for result in results:
-        gain = 0
-        for i, target in enumerate(query.targets):
-            if i not in credited and _hits(target, result):
-                credited.add(i)
-                gain = 1
-                break
-        gains.append(gain)
+        hit = {i for i, target in enumerate(query.targets) if _hits(target, result)}
+        gains.append(1 if hit - covered else 0)
+        covered |= hit
     return gains
+
+
+def recall_at(query: EvalQuery, results: Sequence[Ranked], k: int) -> float:
+    """Share of the targets hit by any of the first k results (order-independent)."""
+    hit = {i for result in results[:k] for i, target in enumerate(query.targets)
+           if _hits(target, result)}
+    return len(hit) / len(query.targets)
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,8 @@ def query_scores(query: EvalQuery, results: Sequence[Ranked]) -> Scores:
     ideal = sum(1 / math.log2(i + 2) for i in range(min(n, 10)))
     return Scores(
         mrr10=1.0 / (first + 1) if first is not None else 0.0,
-        recall1=sum(gains[:1]) / n, recall5=sum(gains[:5]) / n, recall10=sum(gains) / n,
+        recall1=recall_at(query, results, 1), recall5=recall_at(query, results, 5),
+        recall10=recall_at(query, results, 10),
         ndcg10=dcg / ideal if ideal else 0.0,
     )
 

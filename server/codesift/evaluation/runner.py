@@ -141,10 +141,10 @@ def reindex_one_file_ms(store: Store, config: Config, path: str
     return elapsed, documents
 
 
-def pick_update_file(store: Store) -> str:
+def pick_update_file(store: Store) -> str | None:
     """A typical file for the update-cost measurement: the median-sized one."""
     rows = store.conn.execute("SELECT path FROM files ORDER BY size").fetchall()
-    return rows[len(rows) // 2][0]
+    return rows[len(rows) // 2][0] if rows else None
 
 
 class DenseIndex:
@@ -178,7 +178,7 @@ class DenseIndex:
 
 
 def run_dense(store: Store, config: Config, queries: Sequence[EvalQuery], final_k: int,
-              update_file: str, progress: Progress | None) -> ApproachResult:
+              update_file: str | None, progress: Progress | None) -> ApproachResult:
     models = ModelPool(config.rerank, store)
     scorer = models.get(config.rerank.light_model)
     if not isinstance(scorer, BiEncoderScorer):
@@ -197,14 +197,16 @@ def run_dense(store: Store, config: Config, queries: Sequence[EvalQuery], final_
         ranked = index.search(q.query, final_k)
         samples.append((time.perf_counter() - clock) * 1000.0)
         per_query.append(query_scores(q, ranked))
-    reindex_ms, documents = reindex_one_file_ms(store, config, update_file)
-    fresh = BiEncoderScorer(scorer.model, ModelPool(config.rerank, None).embeddings)
-    clock = time.perf_counter()
-    fresh.embed_documents(documents)
-    embed_ms = (time.perf_counter() - clock) * 1000.0
+    update_ms: float | None = None
+    if update_file is not None:
+        reindex_ms, documents = reindex_one_file_ms(store, config, update_file)
+        fresh = BiEncoderScorer(scorer.model, ModelPool(config.rerank, None).embeddings)
+        clock = time.perf_counter()
+        fresh.embed_documents(documents)
+        update_ms = reindex_ms + (time.perf_counter() - clock) * 1000.0
     return ApproachResult("dense", True, scores=mean_scores(per_query),
                           latency_ms=_summary({"total": samples}),
-                          update_ms=reindex_ms + embed_ms, setup_ms=setup_ms,
+                          update_ms=update_ms, setup_ms=setup_ms,
                           models=[scorer.id])
 
 
@@ -214,7 +216,8 @@ def run_eval(store: Store, config: Config, queries: Sequence[EvalQuery], final_k
     """Every approach over every query. ``cold`` clears the model caches first, so
     latencies are cold-cache figures; without it, earlier runs' caches are reused."""
     update_file = pick_update_file(store)
-    reindex_ms, _ = reindex_one_file_ms(store, config, update_file)
+    reindex_ms = (reindex_one_file_ms(store, config, update_file)[0]
+                  if update_file is not None else None)
     results: list[ApproachResult] = []
     for name in approaches:
         reason = skip_reason(config, name)

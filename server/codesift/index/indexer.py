@@ -20,7 +20,14 @@ import filelock
 
 from ..config import Config
 from ..parse.chunker import chunk_text
-from ..workspace import IgnoreRules, WorkspaceFile, language_for, read_file, scan
+from ..workspace import (
+    IgnoreRules,
+    WorkspaceFile,
+    is_generated,
+    language_for,
+    read_file,
+    scan,
+)
 from .location import DB_NAME, LOCK_NAME, index_dir_for
 from .store import FileState, Store, content_hash
 
@@ -145,11 +152,20 @@ def put_buffer(workspace: Workspace, store: Store, rel: str, text: str) -> None:
     The row gets mtime -1, so the next disk sync after the buffer closes re-reads the
     file, unless its content hash shows the buffer matched the disk.
     """
+    config = workspace.config
     text = text.replace("\r\n", "\n")
     raw = text.encode("utf-8")
+    if (rel.startswith("../") or len(raw) > config.scan.max_file_bytes
+            or _ignored(IgnoreRules(workspace.root, config.scan), rel)
+            or (config.scan.skip_generated and is_generated(raw[:8192]))):
+        return  # the same files the disk scan would skip
     language = language_for(rel.rsplit("/", 1)[-1], raw[:8192])
-    chunked = chunk_text(text, language, workspace.config.chunk)
-    with store.transaction():
+    try:
+        chunked = chunk_text(text, language, config.chunk)
+    except Exception:  # a parser bug must not take the buffer's old version away
+        log.exception("failed to chunk the unsaved buffer of %s; skipping", rel)
+        return
+    with workspace.lock().acquire(timeout=config.index.lock_timeout_s), store.transaction():
         state = store.file_state(rel)
         if state is not None:
             store.delete_file(state.id)

@@ -28,13 +28,15 @@ class RootWatcher(FileSystemEventHandler):
 
     def __init__(self, root: Path, on_batch: Callable[[list[str]], None],
                  excluded_dirs: Collection[str], index_dir: Path | None = None,
-                 delay_s: float = 0.03, max_wait_s: float = 0.5):
+                 delay_s: float = 0.03, max_wait_s: float = 0.5,
+                 rescan_names: Collection[str] = ()):
         self.root = root.resolve()
         self.on_batch = on_batch
         self.excluded = set(excluded_dirs)
         self.index_dir = index_dir.resolve() if index_dir else None
         self.delay_s = delay_s
         self.max_wait_s = max_wait_s
+        self.rescan_names = set(rescan_names)  # ignore files: a change re-scans the tree
         self._pending: dict[str, None] = {}
         self._cond = threading.Condition()
         self._stopped = False
@@ -59,13 +61,14 @@ class RootWatcher(FileSystemEventHandler):
         if self._thread.is_alive():
             self._thread.join(timeout=2)
 
-    def _relative(self, raw: str | bytes) -> str | None:
+    def _relative(self, raw: str | bytes, is_dir: bool = False) -> str | None:
         path = Path(raw.decode() if isinstance(raw, bytes) else raw)
         try:
             rel = path.relative_to(self.root)
         except ValueError:
             return None
-        if any(part in self.excluded for part in rel.parts[:-1]):
+        folders = rel.parts if is_dir else rel.parts[:-1]
+        if any(part in self.excluded for part in folders):
             return None
         if self.index_dir is not None and path.is_relative_to(self.index_dir):
             return None
@@ -76,12 +79,15 @@ class RootWatcher(FileSystemEventHandler):
             return  # reads: nothing changed
         paths: list[str] = []
         if event.is_directory:
-            if event.event_type in ("deleted", "moved"):
+            if event.event_type in ("deleted", "moved") and any(
+                    raw and self._relative(raw, is_dir=True) is not None
+                    for raw in (event.src_path, getattr(event, "dest_path", ""))):
                 paths.append(FULL_SYNC)
         else:
             for raw in (event.src_path, getattr(event, "dest_path", "")):
                 if raw and (rel := self._relative(raw)) is not None:
-                    paths.append(rel)
+                    name = rel.rsplit("/", 1)[-1]
+                    paths.append(FULL_SYNC if name in self.rescan_names else rel)
         if not paths:
             return
         with self._cond:

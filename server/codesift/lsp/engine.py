@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import ctypes
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
 
-from ..config import Config, load_config
+from ..config import Config, ConfigError, config_from_dict, load_config
 from ..index.indexer import SyncReport, Workspace, put_buffer, sync, update_paths
 from ..index.store import Store
 from ..index.watcher import FULL_SYNC, RootWatcher
@@ -51,10 +52,11 @@ class Events(Protocol):
 
 
 def uri_to_path(uri: str) -> Path | None:
+    """The normalized local path of a file: URI (``..`` resolved), else None."""
     parsed = urlparse(uri)
     if parsed.scheme != "file":
         return None
-    return Path(unquote(parsed.path))
+    return Path(os.path.normpath(unquote(parsed.path)))
 
 
 @dataclass
@@ -96,31 +98,45 @@ class Engine:
     def config_for(self, root: Path) -> Config:
         return load_config(root, self.settings)
 
-    def add_root(self, path: Path) -> Future[None]:
-        """Open (creating if needed) a root's index and start its background sync."""
+    def add_root(self, path: Path, buffers: dict[str, str] | None = None) -> Future[Any]:
+        """Open (creating if needed) a root's index and start its background sync;
+        ``buffers`` are unsaved editor texts to index in place of their files."""
         path = path.resolve()
 
         def open_root() -> None:
             if path in self.roots:
                 return
-            workspace = Workspace(path, self.config_for(path))
+            try:
+                config = self.config_for(path)
+            except ConfigError as exc:  # a broken codesift.toml: say so, index anyway
+                self.events.index_finished(path, None, f"{exc}; indexing with defaults")
+                try:
+                    config = config_from_dict(self.settings)
+                except ConfigError:
+                    config = Config()
+            workspace = Workspace(path, config)
             writer = workspace.open_store()
             reader = Store(workspace.db_path)
             root = Root(workspace, writer, reader,
                         Searcher(reader, workspace.config, ModelPool(workspace.config.rerank,
                                                                      reader)))
+            for rel, text in (buffers or {}).items():
+                root.buffers[rel] = text
+                put_buffer(root.workspace, root.writer, rel, text)
             with self._lock:
                 self.roots[path] = root
             if self.watch:
                 def on_batch(batch: list[str], r: Root = root) -> None:
                     self._on_file_batch(r, batch)
 
-                root.watcher = RootWatcher(path, on_batch, workspace.config.scan.exclude_dirs,
-                                           workspace.index_dir)
+                scan = workspace.config.scan
+                root.watcher = RootWatcher(path, on_batch, scan.exclude_dirs,
+                                           workspace.index_dir,
+                                           rescan_names=scan.ignore_files)
                 root.watcher.start()
             self._full_sync(root)
 
-        return self.index_pool.submit(open_root)
+        return self.submit_index(open_root)
 
     def remove_root(self, path: Path) -> None:
         root = self.roots.pop(path.resolve(), None)
@@ -134,17 +150,19 @@ class Engine:
         def close() -> None:
             root.writer.close()
 
-        self.index_pool.submit(close)
+        self.submit_index(close)
         self.query_pool.submit(root.reader.close)
 
     def apply_settings(self, settings: dict[str, Any]) -> None:
-        """New settings: rebuild each root's configuration and searcher, then re-sync."""
+        """New settings: rebuild each root's configuration and searcher, then re-sync.
+        Unsaved buffers carry over to the reopened roots."""
         for path in list(self.roots):
             load_config(path, settings)  # raises ConfigError before anything changes
         self.settings = settings
-        for path in list(self.roots):
+        for path, root in list(self.roots.items()):
+            buffers = dict(root.buffers)
             self.remove_root(path)
-            self.add_root(path)
+            self.add_root(path, buffers)
 
     def locate(self, uri: str) -> tuple[Root, str] | None:
         """The root holding a document and the document's root-relative path."""
@@ -199,7 +217,7 @@ class Engine:
             update_paths(root.workspace, root.writer, batch, keep=set(root.buffers))
             root.last_update = time.time()
 
-        self.index_pool.submit(apply)
+        self.submit_index(apply)
 
     def reindex(self) -> Future[None]:
         """Forget every indexed file of every root and index again from scratch."""
@@ -210,11 +228,11 @@ class Engine:
                     for file_id, _, _ in root.writer.files():
                         root.writer.delete_file(file_id)
                     root.writer.conn.execute("DELETE FROM skipped")
-                for rel, text in root.buffers.items():
+                for rel, text in list(root.buffers.items()):
                     put_buffer(root.workspace, root.writer, rel, text)
                 self._full_sync(root)
 
-        return self.index_pool.submit(rebuild)
+        return self.submit_index(rebuild)
 
     # -- editor buffers --------------------------------------------------------------
 
@@ -233,7 +251,7 @@ class Engine:
                 put_buffer(root.workspace, root.writer, rel, latest)
                 root.last_update = time.time()
 
-        return self.index_pool.submit(apply)
+        return self.submit_index(apply)
 
     def buffer_closed(self, uri: str) -> Future[Any] | None:
         """The buffer is gone: the file on disk is the truth again."""
@@ -243,21 +261,40 @@ class Engine:
         root, rel = located
         root.buffers.pop(rel, None)
         root.pending_buffers.pop(rel, None)
-        return self.index_pool.submit(
-            lambda: update_paths(root.workspace, root.writer, [rel]))
+        return self.submit_index(lambda: update_paths(root.workspace, root.writer, [rel]))
 
     # -- queries (query thread) -------------------------------------------------------
 
     def submit_query(self, fn: Callable[[], Any]) -> Future[Any]:
+        """Run a query on the query thread; while any is waiting, prefetch stands aside."""
         with self._lock:
             self._queued += 1
+        counted = [True]
+
+        def uncount(*_: Any) -> None:
+            with self._lock:
+                if counted[0]:  # once: when it starts, or when it is cancelled unstarted
+                    counted[0] = False
+                    self._queued -= 1
 
         def run() -> Any:
-            with self._lock:
-                self._queued -= 1
+            uncount()
             return fn()
 
-        return self.query_pool.submit(run)
+        future = self.query_pool.submit(run)
+        future.add_done_callback(uncount)
+        return future
+
+    def submit_index(self, fn: Callable[[], Any]) -> Future[Any]:
+        """Run work on the index thread; its failure is logged, never silently dropped."""
+        future = self.index_pool.submit(fn)
+
+        def report(done: Future[Any]) -> None:
+            if not done.cancelled() and (exc := done.exception()) is not None:
+                log.error("index work failed: %s: %s", type(exc).__name__, exc)
+
+        future.add_done_callback(report)
+        return future
 
     def budget_ms(self) -> float | None:
         roots = list(self.roots.values())

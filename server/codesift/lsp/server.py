@@ -245,12 +245,17 @@ def build_server(watch: bool = True) -> CodesiftServer:
         if params.work_done_token is not None:
             ls.work_done_progress.begin(params.work_done_token, t.WorkDoneProgressBegin(
                 title="codesift", message=f"Searching {params.query!r}", cancellable=True))
+            token_future = ls.work_done_progress.tokens.get(params.work_done_token)
+            if token_future is not None:  # the client's cancel button on the progress
+                token_future.add_done_callback(lambda _: cancel.set())
 
         def run() -> dict[str, Any]:
             final: dict[str, Any] = {}
             for stage, per_root in engine.stream(request, cancel.is_set):
                 results = [r for _, r in per_root]
                 final = snapshot_json(stage, interleave(per_root, params.limit), results)
+                if cancel.is_set():  # answered already: nothing may follow the answer
+                    break
                 if params.partial_result_token is not None:
                     loop.call_soon_threadsafe(ls.progress, t.ProgressParams(
                         params.partial_result_token, final))
@@ -277,6 +282,7 @@ def build_server(watch: bool = True) -> CodesiftServer:
                 ls.active_search = None
             if params.work_done_token is not None:
                 ls.work_done_progress.end(params.work_done_token, t.WorkDoneProgressEnd())
+                ls.work_done_progress.tokens.pop(params.work_done_token, None)
 
     @server.feature(STATUS)
     async def status(ls: CodesiftServer, raw: Any) -> dict[str, Any]:
@@ -321,8 +327,11 @@ def build_server(watch: bool = True) -> CodesiftServer:
     @server.feature(t.TEXT_DOCUMENT_HOVER)
     async def hover(ls: CodesiftServer, params: t.HoverParams) -> t.Hover | None:
         engine = ls.require_engine()
-        document = ls.workspace.get_text_document(params.text_document.uri)
-        lines = document.source.split("\n")
+        try:  # a document the client never opened is read from disk: it may be gone
+            document = ls.workspace.get_text_document(params.text_document.uri)
+            lines = document.source.split("\n")
+        except (OSError, UnicodeDecodeError, ValueError):
+            return None
         if params.position.line >= len(lines):
             return None
         query = query_at(lines[params.position.line], params.position.character)

@@ -11,6 +11,7 @@ and why the others did not.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Iterator, Sequence
@@ -22,10 +23,12 @@ from ..query import QueryAnalysis
 from ..retrieve.candidate import Candidate
 from ..retrieve.symbols import EXACT_NOCASE
 from .document import Document
+from .model import ModelError
 from .onnx import CancelCheck, Cancelled
 from .scorers import ModelPool, StageScorer
 
 __all__ = ["Cancelled", "Cascade", "Snapshot", "StageReport", "documents_for"]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -157,8 +160,8 @@ class Cascade:
             started = time.perf_counter()
             ranked = self._stage(scorer, ref, analysis.text, terms, cands, documents(cands),
                                  lexical_rank, weight, name, cancel, deadline)
-            if ranked is None:
-                return None, StageReport(name, False, self.models.failures[ref], ref)
+            if isinstance(ranked, str):
+                return None, StageReport(name, False, ranked, ref)
             order, report = ranked
             report.ms = timings[name] = (time.perf_counter() - started) * 1000.0
             report.candidates_out = len(order)
@@ -206,28 +209,31 @@ class Cascade:
                ranking: list[Candidate], documents: Sequence[Document],
                lexical_rank: dict[int, int], lexical_weight: float, name: str,
                cancel: CancelCheck | None, deadline: float | None = None
-               ) -> tuple[list[Candidate], StageReport] | None:
-        """Score, fuse with the lexical order, reorder; None if the model failed."""
+               ) -> tuple[list[Candidate], StageReport] | str:
+        """Score, fuse with the lexical order, reorder; the reason if the model failed."""
         try:
             scored = scorer.score(query, terms, documents, cancel, deadline)
         except Cancelled:
             raise
-        except Exception as exc:  # a model that breaks at run time is switched off
-            self.models.forget(ref, f"{ref}: {exc}")
-            return None
+        except ModelError as exc:  # the model itself is broken: off from now on
+            self.models.forget(ref, str(exc))
+            return str(exc)
+        except Exception as exc:  # this request only (odd input): skip the stage once
+            reason = f"{name} stage failed for this query: {type(exc).__name__}: {exc}"
+            log.warning("%s", reason)
+            return reason
         values = [float(v) for v in scored.scores]
         for cand, value in zip(ranking, values, strict=True):
             if not math.isnan(value):
                 cand.scores[name] = value
-        if scored.unscored:  # scored in rank order: the unscored keep their order below
-            fused = rank_fusion([lexical_rank[id(cand)] for cand in ranking[:len(ranking) -
-                                                                        scored.unscored]],
-                                values[: len(ranking) - scored.unscored], lexical_weight,
-                                self.config.rrf_k)
-            fused += [-float(i) for i in range(1, scored.unscored + 1)]
-        else:
-            fused = rank_fusion([lexical_rank[id(cand)] for cand in ranking], values,
-                                lexical_weight, self.config.rrf_k)
+        scored_at = [i for i, v in enumerate(values) if not math.isnan(v)]
+        fused_scored = rank_fusion([lexical_rank[id(ranking[i])] for i in scored_at],
+                                   [values[i] for i in scored_at], lexical_weight,
+                                   self.config.rrf_k)
+        # the unscored (cached or not, anywhere in the list) keep their order below
+        fused = [-float(i + 1) for i in range(len(ranking))]
+        for i, value in zip(scored_at, fused_scored, strict=True):
+            fused[i] = value
         order = sorted(range(len(ranking)), key=lambda i: -fused[i])
         reordered = [ranking[i] for i in order]
         for cand, value in zip(ranking, fused, strict=True):

@@ -134,6 +134,21 @@ class CrossEncoderScorer:
         self.max_length = max_length
         self.cache = cache
 
+    def clip_query(self, query: str) -> str:
+        """At most half the model's tokens go to the query (a pasted snippet can be long)."""
+        limit = self.max_length // 2
+        words = query.split()
+        if self.encoder.count_tokens([query])[0] <= limit:
+            return query
+        low, high = 1, len(words)
+        while low < high:  # the most leading words that fit
+            mid = (low + high + 1) // 2
+            if self.encoder.count_tokens([" ".join(words[:mid])])[0] <= limit:
+                low = mid
+            else:
+                high = mid - 1
+        return " ".join(words[:low])
+
     def render(self, query: str, terms: frozenset[str], document: Document) -> str:
         budget = self.max_length - SPECIAL_TOKENS_PAIR - self.encoder.count_tokens([query])[0]
         return fit(document, max(budget, 16), self.encoder.count_tokens, terms)
@@ -144,10 +159,11 @@ class CrossEncoderScorer:
         cached = self.cache.get_many(self.cache_id, query, keys)
         hits = len(cached)
         todo = [d for d in documents if d.key not in cached]
+        read = self.clip_query(query) if todo else query  # what the model reads
         for batch in budget_slices(todo, ST_SLICE, deadline):
-            texts = [self.render(query, terms, d) for d in batch]
+            texts = [self.render(read, terms, d) for d in batch]
             fresh = {d.key: float(s) for d, s in
-                     zip(batch, self.encoder.score(query, texts, cancel), strict=True)}
+                     zip(batch, self.encoder.score(read, texts, cancel), strict=True)}
             self.cache.put_many(self.cache_id, query, fresh)
             cached.update(fresh)
         scores = np.array([cached.get(k, np.nan) for k in keys], dtype=np.float32)
