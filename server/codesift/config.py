@@ -106,6 +106,8 @@ class RerankConfig:
     # rank fusion of a model stage with the lexical ranking: weight of the lexical ranks
     light_lexical_weight: float = 0.2
     heavy_lexical_weight: float = 0.3
+    # the heavy stage may also keep part of the light stage's order (three-way fusion)
+    heavy_light_weight: float = 0.0
     rrf_k: float = 3.0
     # symbol queries: skip the heavy model when the best candidate is an exact
     # definition whose fused score leads the next by at least this margin

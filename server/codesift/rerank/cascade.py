@@ -94,14 +94,21 @@ def documents_for(store: Store, candidates: Sequence[Candidate]) -> list[Documen
 
 
 def rank_fusion(lexical_ranks: Sequence[int], model_scores: Sequence[float],
-                lexical_weight: float, k: float) -> list[float]:
-    """Weighted reciprocal-rank fusion of the lexical order and a model's order."""
+                lexical_weight: float, k: float,
+                earlier_ranks: Sequence[int] | None = None, earlier_weight: float = 0.0
+                ) -> list[float]:
+    """Weighted reciprocal-rank fusion of the lexical order, a model's order and,
+    optionally, the order an earlier model stage produced."""
     order = sorted(range(len(model_scores)), key=lambda i: -model_scores[i])
     model_rank = [0] * len(model_scores)
     for rank, i in enumerate(order):
         model_rank[i] = rank
-    return [lexical_weight / (k + lexical_ranks[i]) + (1 - lexical_weight) / (k + model_rank[i])
-            for i in range(len(model_scores))]
+    model_weight = 1.0 - lexical_weight - (earlier_weight if earlier_ranks is not None else 0.0)
+    fused = [lexical_weight / (k + lexical_ranks[i]) + model_weight / (k + model_rank[i])
+             for i in range(len(model_scores))]
+    if earlier_ranks is not None:
+        fused = [f + earlier_weight / (k + earlier_ranks[i]) for i, f in enumerate(fused)]
+    return fused
 
 
 def early_exit_reason(analysis: QueryAnalysis, pool: Sequence[Candidate],
@@ -227,9 +234,11 @@ class Cascade:
             if not math.isnan(value):
                 cand.scores[name] = value
         scored_at = [i for i, v in enumerate(values) if not math.isnan(v)]
+        earlier = (list(scored_at)  # positions in the light order: the light ranks
+                   if name == "heavy" and self.config.heavy_light_weight else None)
         fused_scored = rank_fusion([lexical_rank[id(ranking[i])] for i in scored_at],
                                    [values[i] for i in scored_at], lexical_weight,
-                                   self.config.rrf_k)
+                                   self.config.rrf_k, earlier, self.config.heavy_light_weight)
         # the unscored (cached or not, anywhere in the list) keep their order below
         fused = [-float(i + 1) for i in range(len(ranking))]
         for i, value in zip(scored_at, fused_scored, strict=True):
