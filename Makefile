@@ -25,7 +25,7 @@ search: install
 	$(BIN)/codesift search "$(QUERY)" --root "$(ROOT)"
 
 lint: install-test
-	$(BIN)/ruff check server tests bench
+	$(BIN)/ruff check server tests bench training
 	$(BIN)/mypy server/codesift --ignore-missing-imports
 
 test: install-test lint

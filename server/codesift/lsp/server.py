@@ -254,8 +254,8 @@ def build_server(watch: bool = True) -> CodesiftServer:
             for stage, per_root in engine.stream(request, cancel.is_set):
                 results = [r for _, r in per_root]
                 final = snapshot_json(stage, interleave(per_root, params.limit), results)
-                if cancel.is_set():  # answered already: nothing may follow the answer
-                    break
+                if cancel.is_set():  # superseded or cancelled: no more progress, no answer
+                    raise Cancelled
                 if params.partial_result_token is not None:
                     loop.call_soon_threadsafe(ls.progress, t.ProgressParams(
                         params.partial_result_token, final))
