@@ -98,16 +98,16 @@ class RerankConfig:
     enabled: bool = True
     light_model: str = "minilm-l6-bi"
     light_keep: int = 20
-    heavy_model: str = ""
+    heavy_model: str = "codesift-cross-l6"
     # token budget per document; 0 keeps the model's own max_length
     light_max_length: int = 0
     heavy_max_length: int = 0
     final_k: int = 10
     # rank fusion of a model stage with the lexical ranking: weight of the lexical ranks
     light_lexical_weight: float = 0.2
-    heavy_lexical_weight: float = 0.3
-    # the heavy stage may also keep part of the light stage's order (three-way fusion)
-    heavy_light_weight: float = 0.0
+    heavy_lexical_weight: float = 0.0
+    # the heavy stage keeps part of the light stage's order (three-way rank fusion)
+    heavy_light_weight: float = 0.7
     rrf_k: float = 3.0
     # symbol queries: skip the heavy model when the best candidate is an exact
     # definition whose fused score leads the next by at least this margin
