@@ -23,8 +23,8 @@ from codesift.rerank.cascade import documents_for, rank_fusion
 from codesift.rerank.scorers import BiEncoderScorer, ModelPool
 from codesift.search import Searcher, SearchRequest
 
-WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7)
-KS = (1.0, 3.0, 10.0, 30.0, 60.0)
+WEIGHTS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+KS = (1.0, 2.0, 3.0, 5.0, 10.0, 30.0)
 
 
 def main() -> None:
