@@ -202,9 +202,10 @@ class Engine:
             log.exception("indexing %s failed", root.path)
             error = f"{type(exc).__name__}: {exc}"
         finally:
-            root.indexing = False
             trim_heap()
-        self.events.index_finished(root.path, report, error)
+            # tell the client first: once status says "not indexing", the end is sent
+            self.events.index_finished(root.path, report, error)
+            root.indexing = False
 
     def _on_file_batch(self, root: Root, batch: list[str]) -> None:
         if self._closed:
