@@ -343,6 +343,8 @@ class Engine:
             self.latencies.append(dict(result.timings_ms))
         if any(s.unscored for r in latest.values() for s in r.stages):
             self.prefetch_later(request)
+        elif not self._closed:  # after the answer: hand inference buffers back
+            self.query_pool.submit(trim_heap)
 
     def final(self, request: SearchRequest) -> list[tuple[Path, SearchResult]]:
         """The last snapshot's per-root results (empty when there are no roots)."""
