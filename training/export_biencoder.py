@@ -199,14 +199,16 @@ def quantize(fp32: Path, dest: Path, weight_type: str) -> None:
                      weight_type=QuantType.QInt8 if weight_type == "qint8" else QuantType.QUInt8)
 
 
-def write_tokenizer(src: Path, dest: Path, max_length: int) -> dict:
-    """Copy tokenizer.json, setting truncation to max_length and padding to the batch's
-    longest text; returns the settings found in the packaged file."""
+def write_tokenizer(src: Path, dest: Path, max_length: int,
+                    strategy: str = "LongestFirst") -> dict:
+    """Copy tokenizer.json, setting truncation to max_length (``OnlySecond`` for a
+    cross-encoder's pairs) and padding to the batch's longest text; returns the
+    settings found in the packaged file."""
     data = json.loads(src.read_text(encoding="utf-8"))
     found = {"truncation": copy.deepcopy(data.get("truncation")),
              "padding": copy.deepcopy(data.get("padding"))}
     data["truncation"] = {"direction": "Right", "max_length": max_length,
-                          "strategy": "LongestFirst", "stride": 0}
+                          "strategy": strategy, "stride": 0}
     data["padding"] = {"strategy": "BatchLongest", "direction": "Right",
                        "pad_to_multiple_of": None, "pad_id": 0, "pad_type_id": 0,
                        "pad_token": "[PAD]"}

@@ -22,7 +22,6 @@ the exit status is non-zero when int8 loses more than ``--max-mrr-loss``.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import shutil
@@ -39,6 +38,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from export_biencoder import write_tokenizer  # noqa: E402
 from train import BASE_MODEL, load_trained, unpack_base  # noqa: E402
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
@@ -67,20 +67,6 @@ def export_fp32(model, dest: Path) -> None:  # type: ignore[no-untyped-def]
     import onnx
 
     onnx.checker.check_model(str(dest))
-
-
-def write_tokenizer(src: Path, dest: Path, max_length: int) -> dict:
-    data = json.loads(src.read_text(encoding="utf-8"))
-    found = {"truncation": copy.deepcopy(data.get("truncation")),
-             "padding": copy.deepcopy(data.get("padding"))}
-    data["truncation"] = {"direction": "Right", "max_length": max_length,
-                          "strategy": "OnlySecond", "stride": 0}
-    data["padding"] = {"strategy": "BatchLongest", "direction": "Right",
-                       "pad_to_multiple_of": None, "pad_id": 0, "pad_type_id": 0,
-                       "pad_token": "[PAD]"}
-    dest.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-                    encoding="utf-8")
-    return found
 
 
 class OnnxPairScorer:
@@ -173,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         quantize_dynamic(str(fp32), str(int8), per_channel=True, weight_type=QuantType.QInt8)
         tok = out / "tokenizer.json"
         report["packaged_tokenizer"] = write_tokenizer(base / "tokenizer.json", tok,
-                                                       max_length)
+                                                       max_length, "OnlySecond")
         (out / "codesift-model.json").write_text(
             json.dumps(spec(name, max_length, meta), indent=2) + "\n", encoding="utf-8")
         shutil.copyfile(int8, out / "model.onnx")
