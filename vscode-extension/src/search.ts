@@ -66,17 +66,18 @@ export function nextPartialResultToken(): string {
   return `codesift-search-${tokenCounter}`;
 }
 
+/** The part of the state a search fills in: empty before the first and after clearing. */
+const NO_RESULTS = {
+  results: [],
+  stage: undefined,
+  busy: false,
+  error: undefined,
+  timings: undefined,
+  stages: undefined,
+} satisfies Partial<SearchState>;
+
 export class SearchController {
-  private state: SearchState = {
-    query: '',
-    regex: false,
-    results: [],
-    stage: undefined,
-    busy: false,
-    error: undefined,
-    timings: undefined,
-    stages: undefined,
-  };
+  private state: SearchState = { query: '', regex: false, ...NO_RESULTS };
   private generation = 0;
   private running: CancellationTokenSource | undefined;
   private timer: unknown;
@@ -146,15 +147,7 @@ export class SearchController {
     this.cancelRunning();
     const next = { ...this.state, ...patch };
     if (next.query.trim() === '') {
-      this.update({
-        ...patch,
-        results: [],
-        stage: undefined,
-        busy: false,
-        error: undefined,
-        timings: undefined,
-        stages: undefined,
-      });
+      this.update({ ...patch, ...NO_RESULTS });
       return;
     }
     // the previous list stays visible (less flicker) until the first snapshot replaces it
