@@ -32,7 +32,7 @@ test: install-test lint
 	$(BIN)/python -m pytest -q
 
 bench: install-test
-	$(BIN)/python bench/engine.py
+	$(BIN)/python -m bench.engine
 
 clean:
 	rm -rf $(VENV)

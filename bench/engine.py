@@ -6,7 +6,7 @@ nothing real is modified and the index lives in a temporary folder. Prints a Mar
 report (figures next to their targets) and, with ``--json PATH``, writes the same
 numbers as JSON.
 
-    .venv/bin/python bench/engine.py [--root PATH] [--queries N] [--json PATH]
+    .venv/bin/python -m bench.engine [--root PATH] [--queries N] [--json PATH]
 
 This is a benchmark, not a test: it takes a few minutes and its numbers depend on
 the machine.
@@ -31,16 +31,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-try:
-    import codesift  # noqa: F401
-except ImportError:  # running from a checkout without `pip install -e .`
-    sys.path.insert(0, str(REPO / "server"))
-
-from codesift.config import load_config  # noqa: E402
-from codesift.index.indexer import Workspace, sync  # noqa: E402
-from codesift.index.store import Store  # noqa: E402
-from codesift.search import Searcher, SearchRequest  # noqa: E402
+from codesift.config import load_config
+from codesift.index.indexer import sync
+from codesift.index.store import Store
+from codesift.search import Searcher, SearchRequest
+from codesift.workspace import Workspace
 
 TARGETS = {
     "cold_index_s": 60.0,
@@ -143,9 +138,6 @@ def mark(ok: bool) -> str:
 
 def child_env() -> dict[str, str]:
     env = dict(os.environ)
-    server = str(REPO / "server")
-    env["PYTHONPATH"] = server + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
-                                  else "")
     env.setdefault("NO_COLOR", "1")
     return env
 

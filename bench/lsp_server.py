@@ -6,7 +6,7 @@ then the same queries again), hover latency, how soon a saved file and an unsave
 edit become searchable, and the server's memory once idle with models loaded.
 Prints Markdown; ``--json PATH`` writes the numbers.
 
-    .venv/bin/python bench/lsp_server.py [--queries N] [--json PATH]
+    .venv/bin/python -m bench.lsp_server [--queries N] [--json PATH]
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ from pygls.lsp.client import LanguageClient
 
 from codesift.lsp.server import plain_json_converter
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "data"))
-import corpus  # noqa: E402
+from .data import corpus
 
 QUESTIONS = Path(__file__).resolve().parent / "data" / "stdlib_questions.jsonl"
 

@@ -9,7 +9,7 @@ Each set is run with every approach (lexical, light, heavy, cascade, dense) and 
 configured models; ``--stage2-model`` adds a heavy model. Latencies are cold-cache
 figures (model caches cleared before each approach).
 
-    .venv/bin/python bench/rerank.py [--stage2-model DIR] [--docstring-queries 150] [--json PATH]
+    .venv/bin/python -m bench.rerank [--stage2-model DIR] [--docstring-queries 150] [--json PATH]
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from typing import Any
 from codesift.config import load_config
 from codesift.evaluation.metrics import load_queries
 from codesift.evaluation.runner import APPROACHES, run_eval
-from codesift.index.indexer import Workspace, sync
+from codesift.index.indexer import sync
+from codesift.workspace import Workspace
+
+from .data import corpus, make_docstring_set
 
 DATA = Path(__file__).resolve().parent / "data"
-sys.path.insert(0, str(DATA))
-import corpus  # noqa: E402
-import make_docstring_set  # noqa: E402
 
 
 def evaluate(root: Path, queries_file: Path, index_dir: Path, overrides: dict[str, Any],

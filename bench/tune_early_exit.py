@@ -5,7 +5,7 @@ Identifier queries are generated from the index itself: names defined once, dott
 is a correct answer). For each margin, the report gives how often the heavy stage
 would be skipped and how often the pinned top result is then a correct definition.
 
-    python bench/tune_early_exit.py --root /tmp/stdlib-corpus --index-dir /tmp/ix-q
+    python -m bench.tune_early_exit --root /tmp/stdlib-corpus --index-dir /tmp/ix-q
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ import random
 from pathlib import Path
 
 from codesift.config import load_config
-from codesift.index.indexer import Workspace, sync
+from codesift.index.indexer import sync
 from codesift.query import analyze
 from codesift.rerank.cascade import early_exit_reason
 from codesift.search import Searcher, SearchRequest
+from codesift.workspace import Workspace
 
 MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
 

@@ -4,7 +4,7 @@ Scores every query's candidate pool once per token budget with the bi-encoder
 (embeddings are cached in the index), then replays the fusion for each setting.
 Prints MRR@10 per setting and the pool's own recall (the ceiling of any rerank).
 
-    python bench/tune_fusion.py --queries bench/data/stdlib_questions.jsonl \
+    python -m bench.tune_fusion --queries bench/data/stdlib_questions.jsonl \
         --root /tmp/stdlib-corpus --index-dir /tmp/ix-q
 """
 
@@ -18,10 +18,11 @@ from pathlib import Path
 
 from codesift.config import load_config
 from codesift.evaluation.metrics import Ranked, load_queries, query_scores
-from codesift.index.indexer import Workspace, sync
+from codesift.index.indexer import sync
 from codesift.rerank.cascade import documents_for, rank_fusion
 from codesift.rerank.scorers import BiEncoderScorer, ModelPool
 from codesift.search import Searcher, SearchRequest
+from codesift.workspace import Workspace
 
 WEIGHTS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 KS = (1.0, 2.0, 3.0, 5.0, 10.0, 30.0)

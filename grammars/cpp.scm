@@ -1,4 +1,8 @@
-; C++ definitions for the codesift chunker.
+; inherits: c_common
+; C++ definitions for the codesift chunker: c_common.scm (shared with C)
+; supplies plain-identifier functions, struct/union/enum bodies named by a
+; type_identifier, typedefs of a struct/union/enum body and macros; this file
+; adds what needs C++ node types, without repeating what c_common.scm matches.
 ; Captures: @definition.<kind> (whole node), @name, optional @scope: for an
 ; out-of-class definition `void Foo::bar() {}` @name is `bar` and @scope is
 ; `Foo` (the innermost qualifier; `Box<T>::get` -> Box). Functions defined in a
@@ -9,13 +13,13 @@
 
 ; --- functions ----------------------------------------------------------------
 ; The name may be qualified up to three levels (Foo::bar, ns::Foo::bar,
-; a::b::Foo::bar); @scope is then the innermost qualifier.
+; a::b::Foo::bar); @scope is then the innermost qualifier. A plain identifier
+; name is matched by c_common.scm, except for reference-returning functions.
 
-; `int f()`, `void Foo::bar()`, `Foo::~Foo()`, `bool operator==(...)`
+; `void Foo::bar()`, `Foo::~Foo()`, `bool operator==(...)`
 (function_definition
   declarator: (function_declarator
     declarator: [
-      (identifier) @name
       (field_identifier) @name
       (destructor_name) @name
       (operator_name) @name
@@ -33,12 +37,11 @@
             name: [(identifier) (destructor_name) (operator_name)] @name)))
     ])) @definition.function
 
-; pointer-returning: `char *f()`, `const T* Foo::get()`
+; pointer-returning: `const T* Foo::get()`
 (function_definition
   declarator: (pointer_declarator declarator:
     (function_declarator
       declarator: [
-        (identifier) @name
         (field_identifier) @name
         (destructor_name) @name
         (operator_name) @name
@@ -56,13 +59,12 @@
               name: [(identifier) (destructor_name) (operator_name)] @name)))
       ]))) @definition.function
 
-; `char **f()`
+; `char **Foo::f()`
 (function_definition
   declarator: (pointer_declarator declarator:
     (pointer_declarator declarator:
       (function_declarator
         declarator: [
-          (identifier) @name
           (field_identifier) @name
           (destructor_name) @name
           (operator_name) @name
@@ -110,7 +112,10 @@
 
 ; --- class / struct / union / enum bodies outside a typedef -------------------
 ; Listed by parent so that the specifier inside a type_definition (captured
-; below as the typedef) is never matched a second time.
+; below as the typedef) is never matched a second time. c_common.scm matches
+; struct/union/enum named by a type_identifier under the same parents (all but
+; template_declaration); here: classes, template specializations
+; (`template <> struct S<int> {...}`) and everything under a template.
 
 ; Top level, namespaces, extern "C" blocks, templates, function bodies and
 ; preprocessor blocks.
@@ -119,15 +124,9 @@
     (class_specifier
       name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
       body: (_)) @definition.class
-    (struct_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (union_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (enum_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.enum
+    (struct_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (union_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (enum_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.enum
   ])
 
 (declaration_list
@@ -135,17 +134,12 @@
     (class_specifier
       name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
       body: (_)) @definition.class
-    (struct_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (union_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (enum_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.enum
+    (struct_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (union_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (enum_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.enum
   ])
 
+; Templates: every specifier, whatever its name.
 (template_declaration
   [
     (class_specifier
@@ -167,15 +161,9 @@
     (class_specifier
       name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
       body: (_)) @definition.class
-    (struct_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (union_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (enum_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.enum
+    (struct_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (union_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (enum_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.enum
   ])
 
 (preproc_if
@@ -183,15 +171,9 @@
     (class_specifier
       name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
       body: (_)) @definition.class
-    (struct_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (union_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (enum_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.enum
+    (struct_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (union_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (enum_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.enum
   ])
 
 (preproc_ifdef
@@ -199,15 +181,9 @@
     (class_specifier
       name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
       body: (_)) @definition.class
-    (struct_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (union_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (enum_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.enum
+    (struct_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (union_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (enum_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.enum
   ])
 
 (preproc_else
@@ -215,15 +191,9 @@
     (class_specifier
       name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
       body: (_)) @definition.class
-    (struct_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (union_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (enum_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.enum
+    (struct_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (union_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (enum_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.enum
   ])
 
 (preproc_elif
@@ -231,15 +201,9 @@
     (class_specifier
       name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
       body: (_)) @definition.class
-    (struct_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (union_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (enum_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.enum
+    (struct_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (union_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (enum_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.enum
   ])
 
 (preproc_elifdef
@@ -247,15 +211,9 @@
     (class_specifier
       name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
       body: (_)) @definition.class
-    (struct_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (union_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (enum_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.enum
+    (struct_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (union_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (enum_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.enum
   ])
 
 ; `struct S {...} s;` and classes/structs nested in a class body.
@@ -264,15 +222,9 @@
     (class_specifier
       name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
       body: (_)) @definition.class
-    (struct_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (union_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (enum_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.enum
+    (struct_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (union_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (enum_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.enum
   ])
 
 (field_declaration
@@ -280,34 +232,20 @@
     (class_specifier
       name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
       body: (_)) @definition.class
-    (struct_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (union_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.struct
-    (enum_specifier
-      name: [(type_identifier) @name (template_type name: (type_identifier) @name)]
-      body: (_)) @definition.enum
+    (struct_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (union_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+    (enum_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.enum
   ])
 
 ; --- typedefs and aliases (first declarator names the definition) ------------
 
 (type_definition
-  type: [(struct_specifier body: (_)) (union_specifier body: (_)) (class_specifier body: (_))]
+  type: (class_specifier body: (_))
   .
   declarator: [
     (type_identifier) @name
     (pointer_declarator declarator: (type_identifier) @name)
   ]) @definition.struct
-
-(type_definition
-  type: (enum_specifier body: (_))
-  .
-  declarator: [
-    (type_identifier) @name
-    (pointer_declarator declarator: (type_identifier) @name)
-  ]) @definition.enum
 
 (type_definition
   type: [
@@ -351,11 +289,3 @@
 (concept_definition
   name: (identifier) @name) @definition.type
 
-; --- macros (object-like macros with a value; header guards are skipped) ------
-
-(preproc_def
-  name: (identifier) @name
-  value: (_)) @definition.constant
-
-(preproc_function_def
-  name: (identifier) @name) @definition.function

@@ -1,53 +1,16 @@
-; JavaScript definitions for the codesift chunker.
+; inherits: js_common
+; JavaScript definitions for the codesift chunker: the patterns shared with
+; TypeScript come from js_common.scm; this file adds the JavaScript-only ones.
 ; Captures: @definition.<kind> (whole node), @name; exported declarations are
 ; matched through the inner declaration node.
 
-(function_declaration
-  name: (identifier) @name) @definition.function
-
-(generator_function_declaration
-  name: (identifier) @name) @definition.function
-
 (class_declaration
   name: (identifier) @name) @definition.class
-
-(method_definition
-  name: (_) @name) @definition.method
 
 ; Class fields holding a function: `handleClick = () => {}`.
 (field_definition
   property: [(property_identifier) (private_property_identifier)] @name
   value: [(arrow_function) (function_expression) (generator_function)]) @definition.function
-
-; `const f = () => ...`, `let g = function () {}`, `var h = function* () {}`:
-; the whole declaration is the definition (first declarator only, so a node
-; never matches twice).
-(lexical_declaration
-  .
-  (variable_declarator
-    name: (identifier) @name
-    value: [(arrow_function) (function_expression) (generator_function)])) @definition.function
-
-(variable_declaration
-  .
-  (variable_declarator
-    name: (identifier) @name
-    value: [(arrow_function) (function_expression) (generator_function)])) @definition.function
-
-; `const C = class {}`
-(lexical_declaration
-  .
-  (variable_declarator
-    name: (identifier) @name
-    value: (class))) @definition.class
-
-; Top-level `Foo.prototype.bar = function () {}` / `module.exports.x = () => {}`.
-(program
-  (expression_statement
-    (assignment_expression
-      left: (member_expression
-        property: (property_identifier) @name)
-      right: [(arrow_function) (function_expression) (generator_function)])) @definition.function)
 
 ; Top-level `const NAME = <non-function value>` (plain or exported), except
 ; `const x = require(...)` imports.

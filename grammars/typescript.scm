@@ -1,13 +1,10 @@
-; TypeScript definitions for the codesift chunker (tsx.scm carries the same
-; patterns compiled against the TSX grammar).
+; inherits: js_common
+; TypeScript definitions for the codesift chunker (tsx.scm inherits this file,
+; so the same patterns are compiled against the TSX grammar). The patterns
+; shared with JavaScript come from js_common.scm; this file adds the
+; TypeScript-only ones.
 ; Captures: @definition.<kind> (whole node), @name; exported / `declare`d
 ; declarations are matched through the inner declaration node.
-
-(function_declaration
-  name: (identifier) @name) @definition.function
-
-(generator_function_declaration
-  name: (identifier) @name) @definition.function
 
 ; `declare function f(): void;` and overload signatures.
 (function_signature
@@ -39,9 +36,6 @@
     (string (string_fragment) @name)
   ]) @definition.module
 
-(method_definition
-  name: (_) @name) @definition.method
-
 ; Method signatures in interfaces and abstract classes.
 (method_signature
   name: (_) @name) @definition.method
@@ -53,36 +47,6 @@
 (public_field_definition
   name: [(property_identifier) (private_property_identifier)] @name
   value: [(arrow_function) (function_expression) (generator_function)]) @definition.function
-
-; `const f = () => ...`, `let g = function () {}`, `var h = function* () {}`:
-; the whole declaration is the definition (first declarator only, so a node
-; never matches twice).
-(lexical_declaration
-  .
-  (variable_declarator
-    name: (identifier) @name
-    value: [(arrow_function) (function_expression) (generator_function)])) @definition.function
-
-(variable_declaration
-  .
-  (variable_declarator
-    name: (identifier) @name
-    value: [(arrow_function) (function_expression) (generator_function)])) @definition.function
-
-; `const C = class {}`
-(lexical_declaration
-  .
-  (variable_declarator
-    name: (identifier) @name
-    value: (class))) @definition.class
-
-; Top-level `Foo.prototype.bar = function () {}` / `module.exports.x = () => {}`.
-(program
-  (expression_statement
-    (assignment_expression
-      left: (member_expression
-        property: (property_identifier) @name)
-      right: [(arrow_function) (function_expression) (generator_function)])) @definition.function)
 
 ; Top-level `const NAME = <non-function value>` (plain or exported), except
 ; `const x = require(...)` imports.

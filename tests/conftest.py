@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from codesift.config import Config
-from codesift.index.indexer import Workspace, sync
+from codesift.index.indexer import sync
 from codesift.index.store import Store
+from codesift.workspace import Workspace
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 PACKAGES = ("json", "email", "html", "urllib", "http", "logging")

@@ -105,3 +105,31 @@ def test_index_reports_a_summary(root, tmp_path):
 def test_help_lists_commands(cache):
     proc = run("--help", cache=cache)
     assert proc.returncode == 0 and "index" in proc.stdout and "search" in proc.stdout
+
+
+def test_final_k_sets_the_default_result_count(root, cache):
+    (root / "codesift.toml").write_text("[rerank]\nfinal_k = 3\nenabled = false\n")
+    try:
+        proc = run("search", "decode a JSON document", "--root", str(root), "--json",
+                   cache=cache)
+        assert proc.returncode == 0, proc.stderr
+        assert len(json.loads(proc.stdout)["results"]) == 3
+        proc = run("search", "decode a JSON document", "--root", str(root), "--json", "-n", "5",
+                   cache=cache)
+        assert len(json.loads(proc.stdout)["results"]) == 5
+    finally:
+        (root / "codesift.toml").unlink()
+
+
+def test_serve_accepts_the_stdio_flag_clients_send(cache):
+    """vscode-languageclient and others append --stdio for a stdio transport."""
+    proc = run("serve", "--stdio", "--help", cache=cache)
+    assert proc.returncode == 0 and "--stdio" in proc.stdout
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "shutdown"})
+    exit_msg = json.dumps({"jsonrpc": "2.0", "method": "exit"})
+    frames = "".join(f"Content-Length: {len(m)}\r\n\r\n{m}" for m in (body, exit_msg))
+    served = subprocess.run([sys.executable, "-m", "codesift.cli", "serve", "--stdio"],
+                            input=frames, capture_output=True, text=True, env=env, timeout=60)
+    assert "unrecognized arguments" not in served.stderr
+    assert '"id": 1' in served.stdout.replace('"id":1', '"id": 1')

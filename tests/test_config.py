@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from codesift.config import Config, ConfigError, config_from_dict, load_config
+from codesift.config import Config, config_from_dict, load_config
+from codesift.errors import ConfigError
 
 
 def test_defaults_without_any_file(tmp_path):

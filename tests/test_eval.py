@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from codesift.errors import QueryFileError
 from codesift.evaluation.metrics import (
     EvalQuery,
-    QueryFileError,
     Ranked,
     Target,
     load_queries,

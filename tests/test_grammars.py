@@ -3,12 +3,13 @@ expected (kind, name) pairs, each definition node exactly once."""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import pytest
 import tree_sitter as ts
 
-from codesift.parse.languages import GRAMMAR_MODULES, load_grammar
+from codesift.parse.languages import GRAMMAR_MODULES, grammars_dir, load_grammar, query_source
 
 KINDS = {
     "function", "method", "class", "interface", "trait", "struct",
@@ -30,9 +31,14 @@ def definitions(language: str, source: str) -> list[Definition]:
     """Run the language's query over ``source``, checking the capture contract."""
     grammar = load_grammar(language)
     assert grammar is not None, f"{language} grammar failed to load"
-    tree = grammar.parser().parse(source.encode())
+    return query_definitions(grammar.language, grammar.query, source)
+
+
+def query_definitions(language: ts.Language, query: ts.Query, source: str) -> list[Definition]:
+    """Run ``query`` over ``source`` parsed with ``language``, checking the capture contract."""
+    tree = ts.Parser(language).parse(source.encode())
     found: list[Definition] = []
-    for _pattern, captures in ts.QueryCursor(grammar.query).matches(tree.root_node):
+    for _pattern, captures in ts.QueryCursor(query).matches(tree.root_node):
         defs = [c for c in captures if c.startswith("definition.")]
         assert len(defs) == 1, captures
         kind = defs[0].removeprefix("definition.")
@@ -799,3 +805,261 @@ def test_tsx_matches_typescript_patterns() -> None:
     defs = definitions("tsx", source)
     assert pairs(defs) == TYPESCRIPT_EXPECTED | {("function", "App")}
     assert_each_node_once(defs)
+
+
+# ---------------------------------------------------------------------------
+# `; inherits:` -- languages sharing patterns take them from one file instead of
+# copying them. c_common.scm and js_common.scm are bases, not languages.
+
+INHERITS = {
+    "c": "c_common",
+    "cpp": "c_common",
+    "javascript": "js_common",
+    "typescript": "js_common",
+    "tsx": "typescript",
+}
+BASES = {"c_common", "js_common"}
+
+
+def own_text(name: str) -> str:
+    """A query file as written, without what it inherits."""
+    return (grammars_dir() / f"{name}.scm").read_text(encoding="utf-8")
+
+
+def parent_of(name: str) -> str | None:
+    first = own_text(name).split("\n", 1)[0]
+    if first.startswith("; inherits:"):
+        return first.split(":", 1)[1].strip()
+    return None
+
+
+def ancestors(name: str) -> list[str]:
+    chain = []
+    parent = parent_of(name)
+    while parent is not None:
+        chain.append(parent)
+        parent = parent_of(parent)
+    return chain
+
+
+def test_inherits_directives() -> None:
+    files = {path.stem for path in grammars_dir().glob("*.scm")}
+    assert files == set(GRAMMAR_MODULES) | BASES
+    assert {name: parent_of(name) for name in sorted(files) if parent_of(name)} == INHERITS
+    for base in BASES:
+        assert load_grammar(base) is None  # a base is not a language
+    # the loader prepends the whole chain, bases first
+    assert query_source("tsx") == "\n".join(own_text(n) for n in ("js_common", "typescript", "tsx"))
+    assert query_source("cpp") == own_text("c_common") + "\n" + own_text("cpp")
+
+
+def pattern_texts(text: str) -> list[str]:
+    """Top-level patterns of a query, comments dropped and whitespace collapsed."""
+    patterns: list[str] = []
+    current: list[str] = []
+    depth = 0
+    in_string = escaped = in_comment = False
+    for ch in text:
+        if in_comment:
+            in_comment = ch != "\n"
+            continue
+        if in_string:
+            current.append(ch)
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch == ";":
+            in_comment = True
+            continue
+        if depth == 0 and ch in "([" and "".join(current).strip():
+            patterns.append(" ".join("".join(current).split()))  # trailing captures included
+            current = []
+        current.append(ch)
+        if ch == '"':
+            in_string = True
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+    assert depth == 0 and not in_string, "unbalanced query"
+    if "".join(current).strip():
+        patterns.append(" ".join("".join(current).split()))
+    return patterns
+
+
+@pytest.mark.parametrize("language", sorted(GRAMMAR_MODULES))
+def test_pattern_texts_counts_like_tree_sitter(language: str) -> None:
+    grammar = load_grammar(language)
+    assert grammar is not None
+    assert len(pattern_texts(query_source(language))) == grammar.query.pattern_count
+
+
+def code_lines(text: str) -> list[str]:
+    return [s for line in text.splitlines() if (s := line.strip()) and not s.startswith(";")]
+
+
+@pytest.mark.parametrize("name", sorted(INHERITS))
+def test_inheriting_files_do_not_repeat_their_ancestors(name: str) -> None:
+    own = own_text(name)
+    for ancestor in ancestors(name):
+        inherited = own_text(ancestor)
+        assert not set(pattern_texts(own)) & set(pattern_texts(inherited)), ancestor
+        # no copied block either: short runs such as `])` / `declarator: [` are syntax
+        a, b = code_lines(inherited), code_lines(own)
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        longest = matcher.find_longest_match(0, len(a), 0, len(b))
+        assert longest.size < 7, (ancestor, a[longest.a : longest.a + longest.size])
+
+
+def test_pattern_texts_splits_top_level_patterns() -> None:
+    text = '; c\n(a\n  (b) @x) @y\n\n((c) @z (#match? @z "^\\\\(;"))\n[(d) (e)] @w\n'
+    assert pattern_texts(text) == [
+        "(a (b) @x) @y",
+        '((c) @z (#match? @z "^\\\\(;"))',
+        "[(d) (e)] @w",
+    ]
+
+
+CPP_INHERITED = """\
+#define LIMIT 4
+#define SQUARE(x) ((x) * (x))
+struct point { int x; };
+typedef struct { int code; } error_t;
+typedef enum { MODE_A, MODE_B } mode_t;
+int plain(void) { return 0; }
+char **names(void) { return 0; }
+class Widget { int w; };
+template <> struct Traits<int> {};
+template <typename T> struct Holder { T v; };
+namespace ui { void Widget::draw() {} }
+int& counter() { static int c; return c; }
+typedef class { int z; } anon_t;
+typedef int& ref_t;
+using Id = int;
+"""
+
+C_INHERITED = """\
+#define LIMIT 4
+#define SQUARE(x) ((x) * (x))
+struct point { int x; };
+typedef struct { int code; } error_t;
+typedef enum { MODE_A, MODE_B } mode_t;
+int plain(void) { return 0; }
+char **names(void) { return 0; }
+typedef unsigned long size_type;
+typedef VEC(int) int_vec;
+"""
+
+JS_INHERITED = """\
+function connect() {}
+function* ids() {}
+const handler = () => 1;
+var legacy = function () {};
+const Klass = class {};
+Session.prototype.close = function () {};
+class Session {
+  onData = () => {};
+  send() {}
+}
+const MAX = 3;
+"""
+
+TS_INHERITED = """\
+function connect(): void {}
+function* ids() {}
+const handler = (): number => 1;
+const Klass = class {};
+Session.prototype.close = function () {};
+class Session {
+  onData = (): void => {};
+  send(): void {}
+}
+interface Transport { close(): void; }
+enum State { Open }
+declare function legacy(): void;
+const PORT = 80 as const;
+"""
+
+C_COMMON_EXPECTED = {
+    ("constant", "LIMIT"),
+    ("function", "SQUARE"),
+    ("struct", "point"),
+    ("struct", "error_t"),
+    ("enum", "mode_t"),
+    ("function", "plain"),
+    ("function", "names"),
+}
+
+JS_COMMON_EXPECTED = {
+    ("function", "connect"),
+    ("function", "ids"),
+    ("function", "handler"),
+    ("class", "Klass"),
+    ("function", "close"),
+    ("method", "send"),
+}
+
+# language -> (source, expected from the inherited base, expected from the file itself)
+INHERITANCE_CASES = {
+    "c": (C_INHERITED, C_COMMON_EXPECTED, {("type", "size_type"), ("type", "int_vec")}),
+    "cpp": (
+        CPP_INHERITED,
+        C_COMMON_EXPECTED,
+        {
+            ("class", "Widget"),
+            ("struct", "Traits"),
+            ("struct", "Holder"),
+            ("module", "ui"),
+            ("function", "draw"),
+            ("function", "counter"),  # reference-returning: C has no such declarator
+            ("struct", "anon_t"),
+            ("type", "ref_t"),
+            ("type", "Id"),
+        },
+    ),
+    "javascript": (
+        JS_INHERITED + "var legacy2 = function () {};\n",
+        JS_COMMON_EXPECTED | {("function", "legacy"), ("function", "legacy2")},
+        {("class", "Session"), ("function", "onData"), ("constant", "MAX")},
+    ),
+    "typescript": (
+        TS_INHERITED,
+        JS_COMMON_EXPECTED,
+        {
+            ("class", "Session"),
+            ("function", "onData"),
+            ("interface", "Transport"),
+            ("method", "close"),
+            ("enum", "State"),
+            ("function", "legacy"),
+            ("constant", "PORT"),
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(INHERITANCE_CASES))
+def test_inherited_and_own_patterns(language: str) -> None:
+    """The base supplies the shared definitions, the file only its own, and the
+    loaded query (base + own) captures both, each node once."""
+    source, from_base, from_own = INHERITANCE_CASES[language]
+    assert not from_base & from_own
+    grammar = load_grammar(language)
+    assert grammar is not None
+    base = INHERITS[language]
+    base_query = ts.Query(grammar.language, query_source(base))
+    own_query = ts.Query(grammar.language, own_text(language))
+    assert pairs(query_definitions(grammar.language, base_query, source)) == from_base
+    assert pairs(query_definitions(grammar.language, own_query, source)) == from_own
+    defs = definitions(language, source)
+    assert pairs(defs) == from_base | from_own
+    assert_each_node_once(defs)
+
+
+def test_inherited_cpp_scope() -> None:
+    defs = definitions("cpp", CPP_INHERITED)
+    assert (by_name(defs, "draw").scope, by_name(defs, "plain").scope) == ("Widget", None)

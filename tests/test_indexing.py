@@ -11,9 +11,11 @@ import time
 
 import pytest
 
-from codesift.index.indexer import IndexBusyError, Workspace, sync
+from codesift.errors import IndexBusyError
+from codesift.index.indexer import sync
 from codesift.index.store import SCHEMA_VERSION, Store
 from codesift.search import Searcher, SearchRequest
+from codesift.workspace import Workspace
 
 from .conftest import copy_packages, make_config
 

@@ -324,5 +324,27 @@ async def test_folders_and_settings_change_live(client: Client, tmp_path: Path):
     assert any("light_modle" in m.message for m in client.messages)
 
 
+async def test_search_without_limit_keeps_final_k_results(client: Client, tmp_path: Path):
+    await wait_indexed(client)
+
+    async def count() -> int:
+        result = await client.protocol.send_request_async(
+            "codesift/search", {"query": "parse the value"})
+        return len(result["results"])
+
+    assert await count() == 10  # rerank.final_k's default
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(
+        settings={"codesift": {"index": {"index_dir": str(tmp_path / "index")},
+                               "rerank": {"final_k": 4, "interactive_budget_ms": 0}}}))
+    assert await eventually(lambda: _is(count, 4), timeout=30)
+    with pytest.raises(JsonRpcException):  # null is not "absent"
+        await client.protocol.send_request_async("codesift/search",
+                                                 {"query": "x", "limit": None})
+
+
+async def _is(check, expected) -> bool:
+    return await check() == expected
+
+
 async def _messages(client: Client) -> bool:
     return bool(client.messages)

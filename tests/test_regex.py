@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from codesift.retrieve.regex import RegexError, compile_pattern, iter_matches, literal_groups
+from codesift.errors import RegexError
+from codesift.retrieve.regex import compile_pattern, iter_matches, literal_groups
 from codesift.search import Searcher, SearchRequest
 
 PATTERNS = [

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from codesift.config import ChunkConfig
-from codesift.index.indexer import Workspace, sync
+from codesift.index.indexer import sync
 from codesift.parse.chunker import chunk_text
 from codesift.query import analyze
 from codesift.retrieve.regex import iter_matches
+from codesift.workspace import Workspace
 
 from .conftest import make_config
 

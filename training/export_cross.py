@@ -37,9 +37,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export_biencoder import write_tokenizer  # noqa: E402
-from train import BASE_MODEL, load_trained, unpack_base  # noqa: E402
+from .export_biencoder import write_tokenizer  # noqa: E402
+from .train import BASE_MODEL, load_trained, unpack_base  # noqa: E402
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAME = "logits"

@@ -8,7 +8,7 @@ every query competes with all of them), and writes the eval-side pairs as querie
 question-form queries are the informative ones (docstring-form ones mostly measure
 word overlap).
 
-    python training/make_eval_set.py --pairs pairs.jsonl --root DIR --out queries.jsonl
+    python -m training.make_eval_set --pairs pairs.jsonl --root DIR --out queries.jsonl
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from common import read_jsonl, write_jsonl
+from .common import read_jsonl, write_jsonl
 
 
 def main(argv: list[str] | None = None) -> int:

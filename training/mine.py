@@ -26,7 +26,6 @@ line, with provenance (package, root, path, symbol, lines, language).
 from __future__ import annotations
 
 import argparse
-import importlib
 import random
 import re
 import shutil
@@ -38,14 +37,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import DENYLIST, REPO_ROOT, split_of, stable_hash, strip_doc, write_jsonl
-
-from codesift.config import ChunkConfig  # (path set up by common)
+from bench.data import corpus  # the evaluation corpus, never mined
+from codesift.config import ChunkConfig
 from codesift.parse.chunker import chunk_text
 
-# bench/data/corpus.py: the evaluation corpus, never mined (on the path set up by common)
-corpus = importlib.import_module("corpus")
-assert Path(corpus.__file__).resolve().parent == REPO_ROOT / "bench" / "data"
+from .common import DENYLIST, split_of, stable_hash, strip_doc, write_jsonl
 
 FUNCTION_KINDS = {"function", "method"}
 LANG_OF_SUFFIX = {".py": "python", ".js": "javascript", ".mjs": "javascript",

@@ -31,17 +31,18 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from common import read_jsonl, stable_hash, strip_doc, write_jsonl
+from codesift.config import Config
+from codesift.index.indexer import sync
+from codesift.rerank.cascade import documents_for
+from codesift.rerank.document import Document, fit
+from codesift.rerank.model import resolve_model
+from codesift.rerank.onnx import OnnxModel
+from codesift.rerank.scorers import SPECIAL_TOKENS_PAIR, ModelPool
+from codesift.retrieve.candidate import Candidate
+from codesift.search import Searcher, SearchRequest
+from codesift.workspace import Workspace
 
-from codesift.config import Config  # noqa: E402
-from codesift.index.indexer import Workspace, sync  # noqa: E402
-from codesift.rerank.cascade import documents_for  # noqa: E402
-from codesift.rerank.document import Document, fit  # noqa: E402
-from codesift.rerank.model import resolve_model  # noqa: E402
-from codesift.rerank.onnx import OnnxModel  # noqa: E402
-from codesift.rerank.scorers import SPECIAL_TOKENS_PAIR, ModelPool  # noqa: E402
-from codesift.retrieve.candidate import Candidate  # noqa: E402
-from codesift.search import Searcher, SearchRequest  # noqa: E402
+from .common import read_jsonl, stable_hash, strip_doc, write_jsonl
 
 WORD = re.compile(r"[A-Za-z]+")
 
@@ -57,14 +58,17 @@ def squash(text: str) -> str:
 class Renderer:
     """The heavy stage's document rendering, with the bi-encoder's WordPiece vocabulary."""
 
-    def __init__(self, model_ref: str, max_length: int):
+    def __init__(self, model_ref: str, max_length: int, for_light: bool = False):
         where = resolve_model(model_ref)
         assert where.path is not None
         self.model = OnnxModel(where.path, threads=1)
         self.max_length = max_length
+        self.for_light = for_light
 
     def render(self, query: str, terms: frozenset[str], doc: Document) -> str:
         count = self.model.count_tokens
+        if self.for_light:  # the bi-encoder embeds documents alone, query-independently
+            return fit(doc, self.max_length - 2, count)
         budget = self.max_length - SPECIAL_TOKENS_PAIR - count([query])[0]
         return fit(doc, max(budget, 16), count, terms)
 
@@ -186,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the cross-encoder's token limit the texts are cut for")
     parser.add_argument("--render-model", default="minilm-l6-bi",
                         help="model whose tokenizer measures the budget (same vocabulary)")
+    parser.add_argument("--for-light", action="store_true",
+                        help="render documents as the light stage embeds them (alone, "
+                             "query-independent; use --max-length 256)")
     parser.add_argument("--teacher", default="",
                         help="bi-encoder model whose scores are stored for distillation "
                              "(e.g. minilm-l6-bi); empty: none")
@@ -213,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         by_root[p["root"]].append(p)
     print(f"{len(chosen)} queries over {len(by_root)} packages", file=sys.stderr)
 
-    renderer = Renderer(args.render_model, args.max_length)
+    renderer = Renderer(args.render_model, args.max_length, args.for_light)
     groups: list[dict] = []
     for i, (root, items) in enumerate(sorted(by_root.items())):
         t0 = time.time()

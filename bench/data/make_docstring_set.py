@@ -8,7 +8,7 @@ source: the first sentence of each documented function or method, and the target
 that definition in the stripped copy (decorators included). A search engine indexed
 over the copy therefore never sees the text it is asked for.
 
-    .venv/bin/python bench/data/make_docstring_set.py --corpus /tmp/docstring-corpus \\
+    .venv/bin/python -m bench.data.make_docstring_set --corpus /tmp/docstring-corpus \\
         [--out bench/data/stdlib_docstrings.jsonl] [--limit 600] [--seed 13]
 
 Each output line is ``{"query": ..., "targets": [{"path", "start_line", "end_line",

@@ -6,7 +6,7 @@ This script finds every symbol with ``ast`` in the running Python's standard lib
 and writes one line per query with ``start_line`` (first decorator line, else the
 ``def``/``class`` line) and ``end_line`` (inclusive) added:
 
-    python bench/data/resolve_questions.py [--src PATH] [--out PATH] [--stdlib PATH]
+    python -m bench.data.resolve_questions [--src PATH] [--out PATH] [--stdlib PATH]
 
 It exits with status 1, listing every problem, when a file is missing or outside the
 corpus (``corpus.py``), a symbol is not found or is ambiguous, or a class target is

@@ -19,22 +19,19 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
-from .config import Config, ConfigError, load_config
-from .evaluation.metrics import QueryFileError, load_queries
+from .config import Config, load_config
+from .errors import IndexBusyError, UserError
+from .evaluation.metrics import load_queries
 from .evaluation.report import print_report
 from .evaluation.runner import APPROACHES, run_eval
-from .index.indexer import IndexBusyError, SyncReport, Workspace, sync
+from .index.indexer import SyncReport, sync
 from .index.store import Store
-from .retrieve.candidate import FilterError, Filters
-from .retrieve.regex import RegexError
+from .retrieve.candidate import Filters
 from .search import Searcher, SearchRequest, SearchResult
+from .workspace import Workspace
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 SNIPPET_LINES = 4
-
-
-class UsageError(Exception):
-    """Bad input from the user: exit code 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_search.add_argument("query", help="identifier, words, or a regex (RE2 syntax)")
     p_search.add_argument("--root", type=Path, default=Path("."),
                           help="workspace folder (default: current folder)")
-    p_search.add_argument("-n", "--limit", type=int, default=10, help="results (default 10)")
+    p_search.add_argument("-n", "--limit", type=int, default=None,
+                          help="results (default: rerank.final_k of the configuration, 10)")
     p_search.add_argument("--json", action="store_true", help="print one JSON object")
     p_search.add_argument("--regex", action="store_true", help="treat QUERY as a regex")
     p_search.add_argument("--lang", action="append", default=[], metavar="L",
@@ -95,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_serve.add_argument("--tcp", metavar="HOST:PORT",
                          help="listen on TCP instead of stdio (for debugging; host defaults "
                               "to 127.0.0.1, e.g. --tcp :2087)")
+    p_serve.add_argument("--stdio", action="store_true",
+                         help="talk LSP over stdio (the default; accepted because many "
+                              "clients pass it)")
     p_serve.add_argument("--no-watch", action="store_true",
                          help="do not watch files on disk (editor changes still count)")
 
@@ -112,8 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_flags(p_eval)
     p_eval.add_argument("--pool-size", type=int, metavar="N",
                         help="candidate pool size (default 100)")
-    p_eval.add_argument("--final-k", type=int, default=10, metavar="K",
-                        help="results per query (default 10)")
+    p_eval.add_argument("--final-k", type=int, default=None, metavar="K",
+                        help="results per query (default: rerank.final_k, 10)")
     p_eval.add_argument("--approaches", default=",".join(APPROACHES), metavar="LIST",
                         help=f"comma-separated subset of {','.join(APPROACHES)}")
     p_eval.add_argument("--max-queries", type=int, metavar="N",
@@ -151,7 +152,7 @@ def _config(root: Path, args: argparse.Namespace) -> Config:
 
 def _workspace(root: Path, args: argparse.Namespace) -> Workspace:
     if not root.is_dir():
-        raise UsageError(f"not a folder: {root}")
+        raise UserError(f"not a folder: {root}")
     return Workspace(root.resolve(), _config(root, args))
 
 
@@ -199,14 +200,14 @@ def cmd_index(args: argparse.Namespace, err: Console) -> int:
 
 
 def cmd_search(args: argparse.Namespace, out: Console, err: Console) -> int:
-    if args.limit < 1:
-        raise UsageError("--limit must be at least 1")
+    if args.limit is not None and args.limit < 1:
+        raise UserError("--limit must be at least 1")
     if not args.query.strip():
-        raise UsageError("empty query")
+        raise UserError("empty query")
     if args.pool_size is not None and args.pool_size < 1:
-        raise UsageError("--pool-size must be at least 1")
+        raise UserError("--pool-size must be at least 1")
     if args.budget_ms is not None and args.budget_ms < 0:
-        raise UsageError("--budget-ms must not be negative")
+        raise UserError("--budget-ms must not be negative")
     started = time.perf_counter()
     workspace = _workspace(args.root, args)
     store = workspace.open_store()
@@ -217,7 +218,8 @@ def cmd_search(args: argparse.Namespace, out: Console, err: Console) -> int:
             except IndexBusyError:
                 logging.getLogger("codesift").info("index busy; searching it as it is")
         searcher = Searcher(store, workspace.config)
-        request = SearchRequest(args.query, args.limit, args.regex,
+        limit = args.limit or workspace.config.rerank.final_k
+        request = SearchRequest(args.query, limit, args.regex,
                                 Filters(tuple(args.path), tuple(args.lang)),
                                 rerank=not args.no_rerank, budget_ms=args.budget_ms)
         result = searcher.search(request)
@@ -235,12 +237,14 @@ def cmd_eval(args: argparse.Namespace, out: Console, err: Console) -> int:
     approaches = [a.strip() for a in args.approaches.split(",") if a.strip()]
     unknown = sorted(set(approaches) - set(APPROACHES))
     if unknown or not approaches:
-        raise UsageError(f"--approaches: unknown {', '.join(unknown) or '(none given)'}; "
+        raise UserError(f"--approaches: unknown {', '.join(unknown) or '(none given)'}; "
                          f"choose from {', '.join(APPROACHES)}")
-    if args.final_k < 1 or (args.pool_size is not None and args.pool_size < 1):
-        raise UsageError("--final-k and --pool-size must be at least 1")
+    if (args.final_k is not None and args.final_k < 1) or (args.pool_size is not None
+                                                          and args.pool_size < 1):
+        raise UserError("--final-k and --pool-size must be at least 1")
     queries = load_queries(args.queries)[: args.max_queries]
     workspace = _workspace(args.root, args)
+    args.final_k = args.final_k or workspace.config.rerank.final_k
     store = workspace.open_store()
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                         MofNCompleteColumn(), TimeElapsedColumn(), console=err,
@@ -281,9 +285,9 @@ def parse_tcp(value: str) -> tuple[str, int]:
     try:
         number = int(port)
     except ValueError:
-        raise UsageError(f"--tcp: expected HOST:PORT, got {value!r}") from None
+        raise UserError(f"--tcp: expected HOST:PORT, got {value!r}") from None
     if not 0 < number < 65536:
-        raise UsageError(f"--tcp: port out of range: {number}")
+        raise UserError(f"--tcp: port out of range: {number}")
     return host or "127.0.0.1", number
 
 
@@ -332,12 +336,12 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_eval(args, out, err)
         if args.command == "serve":
             return cmd_serve(args)
-    except (UsageError, RegexError, ConfigError, FilterError, QueryFileError) as exc:
-        err.print(f"[red]codesift: error:[/] {escape(str(exc))}", highlight=False)
-        return EXIT_USAGE
-    except IndexBusyError as exc:
+    except IndexBusyError as exc:  # not the user's mistake: try again later
         err.print(f"[red]codesift: error:[/] {escape(str(exc))}")
         return EXIT_ERROR
+    except UserError as exc:
+        err.print(f"[red]codesift: error:[/] {escape(str(exc))}", highlight=False)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # last resort: one line, not a traceback

@@ -16,6 +16,8 @@ from typing import Any, get_type_hints
 
 import dacite
 
+from .errors import ConfigError
+
 DEFAULT_EXCLUDE_DIRS = [
     ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__",
     "target", "dist", "build", ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
@@ -25,9 +27,6 @@ DEFAULT_GENERATED_FILES = [
     "Cargo.lock", "poetry.lock", "uv.lock", "Pipfile.lock", "composer.lock", "go.sum",
 ]
 
-
-class ConfigError(ValueError):
-    """A configuration value is unknown or has the wrong type."""
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .kinds import Route
 from .terms import split_identifier, words
 
 SYMBOL_RE = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|#|->)[A-Za-z_$][\w$]*)*(?:\(\))?$")
@@ -79,7 +80,6 @@ for _group in SYNONYM_GROUPS:
     for _word in _group:
         SYNONYMS[_word] = tuple(w for w in _group if w != _word)
 
-ROUTES = ("symbol", "regex", "natural")
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class Term:
 @dataclass(frozen=True)
 class QueryAnalysis:
     text: str
-    route: str
+    route: Route
     terms: list[Term] = field(default_factory=list)
     identifiers: list[str] = field(default_factory=list)
     symbol: str | None = None  # the identifier or dotted path for the symbol route

@@ -13,16 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .config import Config
+from .errors import Cancelled
 from .index.store import Store
+from .kinds import Route, SnapshotStage
 from .query import QueryAnalysis, analyze
 from .rerank.cascade import Cascade, StageReport, documents_for
-from .rerank.onnx import CancelCheck, Cancelled
+from .rerank.onnx import CancelCheck
 from .rerank.scorers import BiEncoderScorer, ModelPool
 from .retrieve.candidate import Candidate, Filters
 from .retrieve.fuse import fuse
-from .retrieve.keyword import keyword_candidates
-from .retrieve.regex import regex_candidates
-from .retrieve.symbols import SymbolMatcher
+from .retrieve.generators import build_generators
 
 SNIPPET_MAX_LINES = 40
 PREFETCH_SLICE = 2
@@ -65,11 +65,11 @@ class SearchHit:
 @dataclass(frozen=True)
 class SearchResult:
     query: str
-    route: str
+    route: Route
     hits: list[SearchHit]
     timings_ms: dict[str, float]
     analysis: QueryAnalysis
-    stage: str = "final"
+    stage: SnapshotStage = "final"
     stages: list[StageReport] = field(default_factory=list)
 
     def to_json(self, extra_timings: dict[str, float] | None = None) -> dict[str, object]:
@@ -88,7 +88,7 @@ class Searcher:
     def __init__(self, store: Store, config: Config, models: ModelPool | None = None):
         self.store = store
         self.config = config
-        self.symbols = SymbolMatcher(store)
+        self.generators = build_generators(store, config.retrieve)
         self.models = models if models is not None else ModelPool(config.rerank, store)
         self.cascade = Cascade(store, config.rerank, self.models)
 
@@ -108,19 +108,10 @@ class Searcher:
         allowed = request.filters.allowed_file_ids(self.store)
         lap("analyze")
         by_source: dict[str, list[Candidate]] = {}
-        if analysis.route == "regex":
-            assert analysis.pattern is not None
-            by_source["regex"] = regex_candidates(
-                self.store, analysis.pattern, rc.per_generator_limit, allowed,
-                rc.regex_timeout_ms)
-            lap("regex")
-        else:
-            by_source["keyword"] = keyword_candidates(
-                self.store, analysis, rc.per_generator_limit, allowed)
-            lap("keyword")
-            by_source["ast"] = self.symbols.candidates(analysis, rc.per_generator_limit,
-                                                       allowed)
-            lap("ast")
+        for generator in self.generators[analysis.route]:
+            by_source[generator.name] = generator.candidates(
+                analysis, rc.per_generator_limit, allowed)
+            lap(generator.name)
         weights = rc.symbol_weights if analysis.route == "symbol" else rc.weights
         pool = fuse(by_source, weights, rc.pool_size)
         lap("fuse")

@@ -19,7 +19,6 @@ export const SERVER_SETTINGS: readonly SettingSpec[] = [
   { key: 'rerank.lightModel', kind: 'string' },
   { key: 'rerank.heavyModel', kind: 'string' },
   { key: 'rerank.lightKeep', kind: 'integer', minimum: 1 },
-  { key: 'rerank.finalK', kind: 'integer', minimum: 1 },
   { key: 'rerank.interactiveBudgetMs', kind: 'integer', minimum: 0 },
   { key: 'retrieve.poolSize', kind: 'integer', minimum: 1 },
   { key: 'scan.extraIgnore', kind: 'string[]' },

@@ -15,9 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-
-class QueryFileError(ValueError):
-    """The queries file is missing or malformed; the message names the line."""
+from ..errors import QueryFileError
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import numpy as np
 from ..config import Config
 from ..index.store import Store
 from ..parse.chunker import chunk_text
+from ..rerank import cache as model_cache
 from ..rerank.cascade import documents_for
 from ..rerank.document import Document
 from ..rerank.scorers import BiEncoderScorer, ModelPool
@@ -65,12 +66,6 @@ class ApproachResult:
 def _summary(samples: dict[str, list[float]]) -> dict[str, dict[str, float]]:
     return {stage: {"p50": round(percentile(v, 50), 2), "p95": round(percentile(v, 95), 2)}
             for stage, v in samples.items() if v}
-
-
-def clear_model_caches(store: Store) -> None:
-    with store.transaction():
-        store.conn.execute("DELETE FROM embeddings")
-        store.conn.execute("DELETE FROM rerank_scores")
 
 
 def approach_config(config: Config, name: str) -> Config:
@@ -121,12 +116,11 @@ def run_searches(searcher: Searcher, queries: Sequence[EvalQuery], final_k: int,
 def reindex_one_file_ms(store: Store, config: Config, path: str
                         ) -> tuple[float, list[Document]]:
     """Time to re-index one changed file (rolled back afterwards), and its new chunks."""
-    row = store.conn.execute("SELECT id, language, size, mtime_ns, hash, content FROM files"
-                             " WHERE path=?", (path,)).fetchone()
+    row = store.file_row(path)
+    assert row is not None, path
     file_id, language, size, mtime, digest, content = row
     text = content + "\n# changed\n"
-    store.conn.execute("BEGIN IMMEDIATE")
-    try:
+    with store.rolled_back():
         started = time.perf_counter()
         chunked = chunk_text(text, language, config.chunk)
         store.delete_file(file_id)
@@ -136,15 +130,13 @@ def reindex_one_file_ms(store: Store, config: Config, path: str
         chunks = [Candidate(new_id, path, language, r.start_line, r.end_line, r.symbol,
                             r.kind, r.id) for r in store.chunks_of_file(new_id)]
         documents = documents_for(store, chunks)
-    finally:
-        store.conn.execute("ROLLBACK")
     return elapsed, documents
 
 
 def pick_update_file(store: Store) -> str | None:
     """A typical file for the update-cost measurement: the median-sized one."""
-    rows = store.conn.execute("SELECT path FROM files ORDER BY size").fetchall()
-    return rows[len(rows) // 2][0] if rows else None
+    paths = store.paths_by_size()
+    return paths[len(paths) // 2] if paths else None
 
 
 class DenseIndex:
@@ -225,7 +217,7 @@ def run_eval(store: Store, config: Config, queries: Sequence[EvalQuery], final_k
             results.append(ApproachResult(name, False, reason))
             continue
         if cold:
-            clear_model_caches(store)
+            model_cache.clear(store)
         if name == "dense":
             results.append(run_dense(store, config, queries, final_k, update_file, progress))
             continue

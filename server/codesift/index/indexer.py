@@ -14,21 +14,18 @@ import stat
 import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import filelock
 
-from ..config import Config
+from ..errors import IndexBusyError
 from ..parse.chunker import chunk_text
-from ..workspace import (
-    IgnoreRules,
+from ..scan import (
     WorkspaceFile,
-    is_generated,
     language_for,
     read_file,
     scan,
 )
-from .location import DB_NAME, LOCK_NAME, index_dir_for
+from ..workspace import Workspace
 from .store import FileState, Store, content_hash
 
 log = logging.getLogger(__name__)
@@ -36,9 +33,6 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int, str], None]
 OPTIMIZE_MIN_CHANGES = 50
 
-
-class IndexBusyError(RuntimeError):
-    """Another process holds the index lock."""
 
 
 @dataclass
@@ -57,33 +51,6 @@ class SyncReport:
     @property
     def changed(self) -> int:
         return self.added + self.updated + self.removed
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A root folder with its configuration and index location."""
-
-    root: Path
-    config: Config
-
-    @property
-    def index_dir(self) -> Path:
-        return index_dir_for(self.root, self.config.index.index_dir)
-
-    @property
-    def db_path(self) -> Path:
-        return self.index_dir / DB_NAME
-
-    def open_store(self) -> Store:
-        store = Store(self.db_path)
-        if store.get_meta("root") is None:
-            with store.transaction():
-                store.set_meta("root", str(self.root.resolve()))
-        return store
-
-    def lock(self) -> filelock.FileLock:
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        return filelock.FileLock(str(self.index_dir / LOCK_NAME))
 
 
 def sync(workspace: Workspace, store: Store, *, wait: bool = True,
@@ -109,8 +76,7 @@ def update_paths(workspace: Workspace, store: Store, rels: Iterable[str],
     started = time.perf_counter()
     report = SyncReport()
     config = workspace.config
-    rules = IgnoreRules(workspace.root, config.scan)
-    index_dir = workspace.index_dir
+    policy = workspace.policy()
     with workspace.lock().acquire(timeout=config.index.lock_timeout_s), store.transaction():
         skipped_before = store.skipped_states()
         for rel in dict.fromkeys(rels):
@@ -120,9 +86,8 @@ def update_paths(workspace: Workspace, store: Store, rels: Iterable[str],
             state = store.file_state(rel)
             try:
                 st = path.stat()
-                present = (stat.S_ISREG(st.st_mode) and st.st_size <= config.scan.max_file_bytes
-                           and not _ignored(rules, rel)
-                           and not path.resolve().is_relative_to(index_dir))
+                present = stat.S_ISREG(st.st_mode) and policy.skip_reason(
+                    rel, size=st.st_size, via_symlink=policy.via_symlink(rel)) is None
             except OSError:
                 present = False
             if not present:
@@ -139,13 +104,6 @@ def update_paths(workspace: Workspace, store: Store, rels: Iterable[str],
     return report
 
 
-def _ignored(rules: IgnoreRules, rel: str) -> bool:
-    """A file is ignored by its own rules or by any of its folders'."""
-    parts = rel.split("/")
-    return any(rules.ignored("/".join(parts[:i]), is_dir=True) for i in range(1, len(parts))
-               ) or rules.ignored(rel, is_dir=False)
-
-
 def put_buffer(workspace: Workspace, store: Store, rel: str, text: str) -> None:
     """Index an editor buffer's text in place of the file on disk (an unsaved edit).
 
@@ -155,9 +113,9 @@ def put_buffer(workspace: Workspace, store: Store, rel: str, text: str) -> None:
     config = workspace.config
     text = text.replace("\r\n", "\n")
     raw = text.encode("utf-8")
-    if (rel.startswith("../") or len(raw) > config.scan.max_file_bytes
-            or _ignored(IgnoreRules(workspace.root, config.scan), rel)
-            or (config.scan.skip_generated and is_generated(raw[:8192]))):
+    policy = workspace.policy()
+    if policy.skip_reason(rel, size=len(raw), via_symlink=policy.via_symlink(rel),
+                          head=raw) is not None:
         return  # the same files the disk scan would skip
     language = language_for(rel.rsplit("/", 1)[-1], raw[:8192])
     try:
@@ -182,10 +140,8 @@ def _sync_locked(workspace: Workspace, store: Store, progress: ProgressCallback 
     for rel in keep:
         known.pop(rel, None)
     skipped_before = store.skipped_states()
-    on_disk = [wf for wf in scan(workspace.root, config.scan) if wf.rel not in keep]
-    index_dir = workspace.index_dir
-    if index_dir.is_relative_to(workspace.root):  # an index inside the root: not content
-        on_disk = [wf for wf in on_disk if not wf.path.is_relative_to(index_dir)]
+    on_disk = [wf for wf in scan(workspace.root, config.scan, workspace.index_dir)
+               if wf.rel not in keep]
     report.scanned = len(on_disk)
     todo: list[WorkspaceFile] = []
     for wf in on_disk:
@@ -221,7 +177,6 @@ def _sync_locked(workspace: Workspace, store: Store, progress: ProgressCallback 
             store.set_meta("last_sync", str(time.time()))
             if report.changed >= max(OPTIMIZE_MIN_CHANGES, len(known) // 10):
                 store.optimize()  # merge FTS segments after bulk changes: faster queries
-                store.prune_model_caches(config.rerank.cache_entries)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -1,29 +1,43 @@
-"""SQLite storage for the index: schema, writes and the read queries retrieval needs.
+"""SQLite storage for the index: schema, writes, and every query retrieval runs.
 
-One database per workspace, in WAL mode so readers never block the writer. Tables:
-``files`` (with the decoded text, the single copy every snippet is cut from),
-``chunks`` and ``symbols``; FTS5 ``chunk_fts`` over identifier-split chunk text with
-the symbol path as its own column; FTS5 ``symbol_fts`` over symbol-name terms; and
-FTS5 ``file_trigrams`` (trigram tokenizer, detail=none, external content) for
-substring and regex prefiltering. Both term indexes are contentless, so deleting a
-file recomputes the terms it was indexed with from its stored text.
+One database per workspace, in WAL mode so readers never block the writer: ``files``
+(with the decoded text every snippet is cut from), ``chunks``, ``symbols``; contentless
+FTS5 ``chunk_fts`` (identifier-split text, symbol path as its own column) and
+``symbol_fts`` (name terms), whose deletes recompute terms from the stored text; FTS5
+``file_trigrams`` (trigram tokenizer, external content) for substring and regex prefilters.
 """
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import filelock
 
 from ..parse.chunker import Chunk, ChunkedFile
 from ..terms import index_terms
+from .rows import (
+    ChunkRow,
+    FileState,
+    SymbolRow,
+    chunk_body,
+    content_hash,
+    document_key,
+    json_ids,
+    symbol_terms,
+)
+
+__all__ = ["ChunkRow", "FileState", "Store", "SymbolRow", "content_hash", "json_ids"]
 
 SCHEMA_VERSION = 3
+CHUNK_COLUMNS = "c.id, c.file_id, f.path, f.language, c.start_line, c.end_line, c.symbol, c.kind"
+SYMBOL_COLUMNS = (
+    "SELECT s.id, s.chunk_id, s.file_id, f.path, f.language, c.start_line, c.end_line,"
+    " c.symbol, s.kind, s.name FROM symbols s JOIN files f ON f.id = s.file_id"
+    " JOIN chunks c ON c.id = s.chunk_id"
+)
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -69,22 +83,6 @@ CREATE TABLE skipped(
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL
 ) WITHOUT ROWID;
--- model caches, keyed by chunks.text_hash (or the hash of a candidate's text)
-CREATE TABLE embeddings(
-    model TEXT NOT NULL,
-    doc_key TEXT NOT NULL,
-    vector BLOB NOT NULL,
-    PRIMARY KEY(model, doc_key)
-) WITHOUT ROWID;
-CREATE TABLE rerank_scores(
-    model TEXT NOT NULL,
-    query TEXT NOT NULL,
-    doc_key TEXT NOT NULL,
-    score REAL NOT NULL,
-    created REAL NOT NULL,
-    PRIMARY KEY(model, query, doc_key)
-) WITHOUT ROWID;
-CREATE INDEX rerank_scores_by_age ON rerank_scores(created);
 CREATE VIRTUAL TABLE chunk_fts USING fts5(
     symbol, body, content='', tokenize="porter unicode61 tokenchars '_'"
 );
@@ -95,50 +93,6 @@ CREATE VIRTUAL TABLE file_trigrams USING fts5(
     content, content='files', content_rowid='id', tokenize='trigram', detail='none'
 );
 """
-
-
-@dataclass(frozen=True)
-class FileState:
-    id: int
-    size: int
-    mtime_ns: int
-    hash: str
-
-
-@dataclass(frozen=True)
-class ChunkRow:
-    """A chunk joined with its file, as retrieval needs it."""
-
-    id: int
-    file_id: int
-    path: str
-    language: str
-    start_line: int
-    end_line: int
-    symbol: str | None
-    kind: str
-
-
-def content_hash(raw: bytes) -> str:
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
-
-
-def document_key(path: str, symbol: str | None, text: str) -> str:
-    """Hash of everything a model reads about a chunk: a new key whenever any of it changes."""
-    return content_hash(f"{path}\0{symbol or ''}\0{text}".encode())
-
-
-def chunk_body(lines: Sequence[str], chunk: Chunk) -> str:
-    """The text a chunk is indexed (and later reranked) with."""
-    body = "\n".join(lines[chunk.start_line - 1 : chunk.end_line])
-    if chunk.prefix is not None:
-        head = "\n".join(lines[chunk.prefix[0] - 1 : chunk.prefix[1]])
-        body = f"{head}\n    ...\n{body}"
-    return body
-
-
-def symbol_terms(path: str) -> str:
-    return index_terms(path.replace(".", " "))
 
 
 class Store:
@@ -317,18 +271,15 @@ class Store:
                               (cur.lastrowid, symbol_terms(sym.path)))
         return file_id
 
+    def forget_everything(self) -> None:
+        """Every indexed and skipped file gone (a full reindex starts from this)."""
+        for file_id, _, _ in self.files():
+            self.delete_file(file_id)
+        self.conn.execute("DELETE FROM skipped")
+
     def optimize(self) -> None:
         for table in ("chunk_fts", "symbol_fts", "file_trigrams"):
             self.conn.execute(f"INSERT INTO {table}({table}) VALUES('optimize')")
-
-    def prune_model_caches(self, max_scores: int) -> None:
-        """Drop cached embeddings and scores of chunks that no longer exist, and old scores."""
-        live = "SELECT text_hash FROM chunks"
-        self.conn.execute(f"DELETE FROM embeddings WHERE doc_key NOT IN ({live})")
-        self.conn.execute(f"DELETE FROM rerank_scores WHERE doc_key NOT IN ({live})")
-        self.conn.execute(
-            "DELETE FROM rerank_scores WHERE created < (SELECT created FROM rerank_scores"
-            " ORDER BY created DESC LIMIT 1 OFFSET ?)", (max_scores,))
 
     def chunk_rows(self, chunk_ids: Sequence[int]) -> dict[int, tuple[int, int, str, int | None,
                                                                      int | None]]:
@@ -347,6 +298,11 @@ class Store:
         symbols = self.conn.execute("SELECT count(*) FROM symbols").fetchone()[0]
         return {"files": files, "chunks": chunks, "symbols": symbols, "source_bytes": source}
 
+    def language_counts(self) -> dict[str, int]:
+        """Indexed files per language, most common first."""
+        return dict(self.conn.execute(
+            "SELECT language, count(*) FROM files GROUP BY language ORDER BY 2 DESC"))
+
     def file_content(self, file_id: int) -> str:
         row = self.conn.execute("SELECT content FROM files WHERE id=?", (file_id,)).fetchone()
         return row[0] if row else ""
@@ -355,15 +311,90 @@ class Store:
         """(id, path, language) of every indexed file."""
         return self.conn.execute("SELECT id, path, language FROM files ORDER BY path").fetchall()
 
+    def file_row(self, path: str) -> tuple[int, str, int, int, str, str] | None:
+        """(id, language, size, mtime_ns, hash, content) of one file."""
+        return self.conn.execute("SELECT id, language, size, mtime_ns, hash, content FROM files"
+                                 " WHERE path=?", (path,)).fetchone()
+
+    def paths_by_size(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT path FROM files ORDER BY size")]
+
+    @contextmanager
+    def rolled_back(self) -> Iterator[None]:
+        """A write transaction that is always undone (measure a change, keep nothing)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            self.conn.execute("ROLLBACK")
+
+    # -- retrieval ----------------------------------------------------------------
+
+    def keyword_matches(self, expression: str, weights: tuple[float, float],
+                        allowed: list[int] | None, limit: int) -> list[tuple[ChunkRow, float]]:
+        """Chunks matching an FTS5 expression, best bm25 first, with the (positive) score;
+        ``weights`` are the symbol and body column weights."""
+        sql = (f"SELECT {CHUNK_COLUMNS}, -bm25(chunk_fts, ?, ?) FROM chunk_fts"
+               " JOIN chunks c ON c.id = chunk_fts.rowid JOIN files f ON f.id = c.file_id"
+               " WHERE chunk_fts MATCH ?")
+        params: list[object] = [*weights, expression]
+        sql, params = _only(sql, params, "c.file_id", allowed)
+        sql += " ORDER BY bm25(chunk_fts, ?, ?) LIMIT ?"
+        rows = self.conn.execute(sql, [*params, *weights, limit])
+        return [(ChunkRow(*r[:-1]), float(r[-1])) for r in rows]
+
+    def symbols_named(self, name: str, allowed: list[int] | None, limit: int
+                      ) -> list[SymbolRow]:
+        """Definitions with this name (case-insensitive)."""
+        return self._symbols("s.name = ?", [name], allowed, limit)
+
+    def symbols_with_prefix(self, prefix: str, allowed: list[int] | None, limit: int
+                            ) -> list[SymbolRow]:
+        """Definitions whose name starts with ``prefix`` but is longer."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return self._symbols("s.name LIKE ? ESCAPE '\\' AND s.name != ?", [escaped + "%", prefix],
+                             allowed, limit)
+
+    def symbols_matching(self, expression: str, allowed: list[int] | None, limit: int,
+                         fetch: int) -> list[SymbolRow]:
+        """Definitions whose name terms match an FTS5 expression (best ``fetch`` first)."""
+        return self._symbols("s.id IN (SELECT rowid FROM symbol_fts WHERE symbol_fts MATCH ?"
+                             " ORDER BY rank LIMIT ?)", [expression, fetch], allowed, limit)
+
+    def symbol_names(self) -> list[str]:
+        """Every distinct definition name."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT name FROM symbols")]
+
+    def _symbols(self, where: str, params: list[object], allowed: list[int] | None,
+                 limit: int) -> list[SymbolRow]:
+        sql, params = _only(f"{SYMBOL_COLUMNS} WHERE {where}", params, "s.file_id", allowed)
+        rows = self.conn.execute(sql + " LIMIT ?", [*params, limit])
+        return [SymbolRow(*r) for r in rows]
+
+    def files_with_trigrams(self, expression: str | None, allowed: list[int] | None
+                            ) -> list[tuple[int, str, str]]:
+        """(id, path, language) of files whose text has the trigrams of ``expression``
+        (every file when None), in path order."""
+        sql, params = "SELECT f.id, f.path, f.language FROM files f WHERE 1", list[object]()
+        if expression is not None:
+            sql += " AND f.id IN (SELECT rowid FROM file_trigrams WHERE file_trigrams MATCH ?)"
+            params.append(expression)
+        sql, params = _only(sql, params, "f.id", allowed)
+        return self.conn.execute(sql + " ORDER BY f.path", params).fetchall()
+
     def chunks_of_file(self, file_id: int) -> list[ChunkRow]:
         rows = self.conn.execute(
-            "SELECT c.id, c.file_id, f.path, f.language, c.start_line, c.end_line, c.symbol,"
-            " c.kind FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.file_id=?"
+            f"SELECT {CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id"
+            " WHERE c.file_id=?"
             " ORDER BY c.start_line, c.end_line DESC",
             (file_id,),
         )
         return [ChunkRow(*r) for r in rows]
 
 
-def json_ids(ids: Iterable[int]) -> str:
-    return "[" + ",".join(str(int(i)) for i in ids) + "]"
+def _only(sql: str, params: list[object], column: str, allowed: list[int] | None
+          ) -> tuple[str, list[object]]:
+    """Restrict a query to the allowed file ids (None: no restriction)."""
+    if allowed is None:
+        return sql, params
+    return f"{sql} AND {column} IN (SELECT value FROM json_each(?))", [*params, json_ids(allowed)]

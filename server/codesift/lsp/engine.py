@@ -5,182 +5,187 @@ The LSP message loop never runs indexing, parsing or inference itself. Writes
 each root's writer connection; queries (search, hover, symbols) go to one query
 thread that owns the reader connections and the models. SQLite in WAL mode lets
 the reader see every committed batch while indexing continues.
+
+State ownership: the index thread is the one owner of the mutable workspace state,
+that is the set of roots, each root's unsaved buffers and the settings. The public
+mutators (``add_root``, ``remove_root``, ``apply_settings``, ``buffer_changed``,
+``buffer_closed``, ``reindex``) may be called from any thread; they only enqueue, so
+changes apply one at a time in the order they were asked for. ``roots`` is published
+copy-on-write: a reader gets a snapshot that never changes under it. The one thing
+shared between threads is the buffer inbox (newest text per document), under a lock.
+After ``close`` has stopped the index thread, ``close`` itself is the owner.
 """
 
 from __future__ import annotations
 
 import collections
-import ctypes
+import itertools
 import logging
-import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import unquote, urlparse
+from typing import Any
 
-from ..config import Config, ConfigError, config_from_dict, load_config
-from ..index.indexer import SyncReport, Workspace, put_buffer, sync, update_paths
-from ..index.store import Store
+from ..config import load_config
+from ..index.indexer import SyncReport, put_buffer, sync, update_paths
 from ..index.watcher import FULL_SYNC, RootWatcher
 from ..rerank.onnx import CancelCheck
-from ..rerank.scorers import ModelPool
-from ..search import Searcher, SearchRequest, SearchResult
+from ..search import SearchRequest, SearchResult
+from .roots import Events, Root, locate, open_root, root_status, trim_heap
 
 log = logging.getLogger(__name__)
 LATENCY_WINDOW = 50
 
-
-def trim_heap() -> None:
-    """Return freed heap pages to the system after bulk work (glibc only)."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
-class Events(Protocol):
-    """What the engine tells the LSP layer (called from worker threads)."""
-
-    def index_started(self, root: Path, total: int) -> None: ...
-    def index_progress(self, root: Path, done: int, total: int) -> None: ...
-    def index_finished(self, root: Path, report: SyncReport | None, error: str | None
-                       ) -> None: ...
-
-
-def uri_to_path(uri: str) -> Path | None:
-    """The normalized local path of a file: URI (``..`` resolved), else None."""
-    parsed = urlparse(uri)
-    if parsed.scheme != "file":
-        return None
-    return Path(os.path.normpath(unquote(parsed.path)))
-
-
-@dataclass
-class Root:
-    """One workspace folder with its index connections, watcher and unsaved buffers."""
-
-    workspace: Workspace
-    writer: Store
-    reader: Store
-    searcher: Searcher
-    watcher: RootWatcher | None = None
-    buffers: dict[str, str] = field(default_factory=dict)
-    pending_buffers: dict[str, str] = field(default_factory=dict)
-    indexing: bool = False
-    last_update: float | None = None
-
-    @property
-    def path(self) -> Path:
-        return self.workspace.root
+Plan = list[tuple[Root, SearchRequest]]  # each root with the request as it runs there
 
 
 class Engine:
     def __init__(self, events: Events, settings: dict[str, Any] | None = None,
                  watch: bool = True):
         self.events = events
-        self.settings = settings or {}
         self.watch = watch
-        self.roots: dict[Path, Root] = {}
-        self.index_pool = ThreadPoolExecutor(1, thread_name_prefix="codesift-index")
+        self._settings: dict[str, Any] = dict(settings or {})
+        self._roots: dict[Path, Root] = {}  # replaced, never changed in place
+        self._inbox: dict[str, tuple[int, str | None]] = {}  # uri -> (op, text | closed)
+        self._ops = itertools.count(1)
+        self._owner: int | None = None  # the index thread's ident
+        self.index_pool = ThreadPoolExecutor(1, thread_name_prefix="codesift-index",
+                                             initializer=self._claim)
         self.query_pool = ThreadPoolExecutor(1, thread_name_prefix="codesift-query")
         self.latencies: collections.deque[dict[str, float]] = collections.deque(
             maxlen=LATENCY_WINDOW)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _inbox and _queued
         self._queued = 0
         self._closed = False
 
-    # -- roots ---------------------------------------------------------------------
+    @property
+    def roots(self) -> Mapping[Path, Root]:
+        """A snapshot of the roots (the index thread publishes a new one on change)."""
+        return self._roots
 
-    def config_for(self, root: Path) -> Config:
-        return load_config(root, self.settings)
+    @property
+    def settings(self) -> dict[str, Any]:
+        return self._settings
 
-    def add_root(self, path: Path, buffers: dict[str, str] | None = None) -> Future[Any]:
-        """Open (creating if needed) a root's index and start its background sync;
-        ``buffers`` are unsaved editor texts to index in place of their files."""
+    # -- mutators: callable from any thread, applied on the index thread ----------------
+
+    def add_root(self, path: Path) -> Future[Any]:
+        """Open (creating if needed) a root's index and start its background sync."""
         path = path.resolve()
+        return self.submit_index(lambda: self._open(path, {}))
 
-        def open_root() -> None:
-            if path in self.roots:
-                return
-            try:
-                config = self.config_for(path)
-            except ConfigError as exc:  # a broken codesift.toml: say so, index anyway
-                self.events.index_finished(path, None, f"{exc}; indexing with defaults")
-                try:
-                    config = config_from_dict(self.settings)
-                except ConfigError:
-                    config = Config()
-            workspace = Workspace(path, config)
-            writer = workspace.open_store()
-            reader = Store(workspace.db_path)
-            root = Root(workspace, writer, reader,
-                        Searcher(reader, workspace.config, ModelPool(workspace.config.rerank,
-                                                                     reader)))
-            for rel, text in (buffers or {}).items():
-                root.buffers[rel] = text
-                put_buffer(root.workspace, root.writer, rel, text)
-            with self._lock:
-                self.roots[path] = root
-            if self.watch:
-                def on_batch(batch: list[str], r: Root = root) -> None:
-                    self._on_file_batch(r, batch)
+    def remove_root(self, path: Path) -> Future[Any]:
+        path = path.resolve()
+        return self.submit_index(lambda: self._close(path))
 
-                scan = workspace.config.scan
-                root.watcher = RootWatcher(path, on_batch, scan.exclude_dirs,
-                                           workspace.index_dir,
-                                           rescan_names=scan.ignore_files)
-                root.watcher.start()
-            self._full_sync(root)
-
-        return self.submit_index(open_root)
-
-    def remove_root(self, path: Path) -> None:
-        root = self.roots.pop(path.resolve(), None)
-        if root is not None:
-            self._close_root(root)
-
-    def _close_root(self, root: Root) -> None:
-        if root.watcher is not None:
-            root.watcher.stop()
-
-        def close() -> None:
-            root.writer.close()
-
-        self.submit_index(close)
-        self.query_pool.submit(root.reader.close)
-
-    def apply_settings(self, settings: dict[str, Any]) -> None:
+    def apply_settings(self, settings: dict[str, Any]) -> Future[Any]:
         """New settings: rebuild each root's configuration and searcher, then re-sync.
         Unsaved buffers carry over to the reopened roots."""
-        for path in list(self.roots):
+        for path in self._roots:
             load_config(path, settings)  # raises ConfigError before anything changes
-        self.settings = settings
-        for path, root in list(self.roots.items()):
-            buffers = dict(root.buffers)
-            self.remove_root(path)
-            self.add_root(path, buffers)
+        settings = dict(settings)
+        return self.submit_index(lambda: self._reconfigure(settings))
+
+    def buffer_changed(self, uri: str, text: str) -> Future[Any]:
+        """Index an unsaved buffer's text; only the newest text of a burst is indexed."""
+        return self._post_buffer(uri, text)
+
+    def buffer_closed(self, uri: str) -> Future[Any]:
+        """The buffer is gone (closed or saved): the file on disk is the truth again."""
+        return self._post_buffer(uri, None)
+
+    def reindex(self) -> Future[None]:
+        """Forget every indexed file of every root and index again from scratch."""
+        return self.submit_index(self._rebuild)
+
+    # -- the owner's side (index thread) ------------------------------------------------
+
+    def _claim(self) -> None:
+        self._owner = threading.get_ident()
+
+    def _own(self) -> None:
+        assert threading.get_ident() == self._owner, "engine state changes on the index thread"
+
+    def _open(self, path: Path, buffers: dict[str, str]) -> None:
+        self._own()
+        if path in self._roots or self._closed:
+            return
+        root = open_root(path, self._settings, self.events)
+        for rel, text in buffers.items():
+            root.buffers[rel] = text
+            put_buffer(root.workspace, root.writer, rel, text)
+        self._roots = {**self._roots, path: root}
+        if self.watch:
+            scan = root.config.scan
+            root.watcher = RootWatcher(path, lambda batch: self._on_file_batch(root, batch),
+                                       scan.exclude_dirs, root.workspace.index_dir,
+                                       rescan_names=scan.ignore_files)
+            root.watcher.start()
+        self._full_sync(root)
+
+    def _close(self, path: Path) -> Root | None:
+        self._own()
+        root = self._roots.get(path)
+        if root is None:
+            return None
+        self._roots = {p: r for p, r in self._roots.items() if p != path}
+        root.close_watcher()
+        root.writer.close()
+        self._later_on_query(root.reader.close)  # after any search still reading it
+        return root
+
+    def _reconfigure(self, settings: dict[str, Any]) -> None:
+        self._own()
+        self._settings = settings
+        for path in list(self._roots):
+            root = self._close(path)
+            if root is not None:
+                self._open(path, dict(root.buffers))
+
+    def _post_buffer(self, uri: str, text: str | None) -> Future[Any]:
+        with self._lock:  # a newer op for this document supersedes the queued ones
+            op = next(self._ops)
+            self._inbox[uri] = (op, text)
+        return self.submit_index(lambda: self._apply_buffer(uri, op))
+
+    def _apply_buffer(self, uri: str, op: int) -> None:
+        self._own()
+        with self._lock:
+            entry = self._inbox.get(uri)
+            if entry is None or entry[0] != op:
+                return  # a newer change or close of this document is queued: it applies
+            del self._inbox[uri]
+        located = self.locate(uri)
+        if located is None:
+            return
+        root, rel = located
+        text = entry[1]
+        if text is None:
+            root.buffers.pop(rel, None)
+            update_paths(root.workspace, root.writer, [rel])
+        else:
+            root.buffers[rel] = text
+            put_buffer(root.workspace, root.writer, rel, text)
+            root.last_update = time.time()
+
+    def _rebuild(self) -> None:
+        self._own()
+        for root in list(self._roots.values()):
+            with root.writer.transaction():
+                root.writer.forget_everything()
+            for rel, text in list(root.buffers.items()):
+                put_buffer(root.workspace, root.writer, rel, text)
+            self._full_sync(root)
 
     def locate(self, uri: str) -> tuple[Root, str] | None:
         """The root holding a document and the document's root-relative path."""
-        path = uri_to_path(uri)
-        if path is None:
-            return None
-        best: Root | None = None
-        for root_path, root in list(self.roots.items()):
-            if path.is_relative_to(root_path) and (best is None or len(root_path.parts) >
-                                                   len(best.path.parts)):
-                best = root
-        if best is None:
-            return None
-        return best, path.relative_to(best.path).as_posix()
-
-    # -- indexing (index thread) ---------------------------------------------------
+        return locate(self._roots, uri)
 
     def _full_sync(self, root: Root) -> None:
+        self._own()
         root.indexing = True
         last = [0.0]
 
@@ -208,10 +213,14 @@ class Engine:
             root.indexing = False
 
     def _on_file_batch(self, root: Root, batch: list[str]) -> None:
+        """From a watcher's thread: re-index the batch on the index thread."""
         if self._closed:
             return
 
         def apply() -> None:
+            self._own()
+            if self._roots.get(root.path) is not root:
+                return  # removed or reopened since: the batch is for a closed index
             if FULL_SYNC in batch:
                 self._full_sync(root)
                 return
@@ -220,51 +229,7 @@ class Engine:
 
         self.submit_index(apply)
 
-    def reindex(self) -> Future[None]:
-        """Forget every indexed file of every root and index again from scratch."""
-
-        def rebuild() -> None:
-            for root in list(self.roots.values()):
-                with root.writer.transaction():
-                    for file_id, _, _ in root.writer.files():
-                        root.writer.delete_file(file_id)
-                    root.writer.conn.execute("DELETE FROM skipped")
-                for rel, text in list(root.buffers.items()):
-                    put_buffer(root.workspace, root.writer, rel, text)
-                self._full_sync(root)
-
-        return self.submit_index(rebuild)
-
-    # -- editor buffers --------------------------------------------------------------
-
-    def buffer_changed(self, uri: str, text: str) -> Future[None] | None:
-        """Index an unsaved buffer's text; only the newest text of a burst is indexed."""
-        located = self.locate(uri)
-        if located is None:
-            return None
-        root, rel = located
-        root.buffers[rel] = text
-        root.pending_buffers[rel] = text
-
-        def apply() -> None:
-            latest = root.pending_buffers.pop(rel, None)
-            if latest is not None and rel in root.buffers:
-                put_buffer(root.workspace, root.writer, rel, latest)
-                root.last_update = time.time()
-
-        return self.submit_index(apply)
-
-    def buffer_closed(self, uri: str) -> Future[Any] | None:
-        """The buffer is gone: the file on disk is the truth again."""
-        located = self.locate(uri)
-        if located is None:
-            return None
-        root, rel = located
-        root.buffers.pop(rel, None)
-        root.pending_buffers.pop(rel, None)
-        return self.submit_index(lambda: update_paths(root.workspace, root.writer, [rel]))
-
-    # -- queries (query thread) -------------------------------------------------------
+    # -- threads -------------------------------------------------------------------------
 
     def submit_query(self, fn: Callable[[], Any]) -> Future[Any]:
         """Run a query on the query thread; while any is waiting, prefetch stands aside."""
@@ -287,8 +252,16 @@ class Engine:
         return future
 
     def submit_index(self, fn: Callable[[], Any]) -> Future[Any]:
-        """Run work on the index thread; its failure is logged, never silently dropped."""
-        future = self.index_pool.submit(fn)
+        """Run work on the index thread; its failure is logged, never silently dropped.
+        Once the engine is closed, work is dropped (the future comes back cancelled)."""
+        try:
+            future = self.index_pool.submit(fn)
+        except RuntimeError:  # shut down
+            if not self._closed:
+                raise
+            dropped: Future[Any] = Future()
+            dropped.cancel()
+            return dropped
 
         def report(done: Future[Any]) -> None:
             if not done.cancelled() and (exc := done.exception()) is not None:
@@ -297,13 +270,33 @@ class Engine:
         future.add_done_callback(report)
         return future
 
-    def budget_ms(self) -> float | None:
-        roots = list(self.roots.values())
-        if not roots:
-            return None
-        return float(roots[0].workspace.config.rerank.interactive_budget_ms) or None
+    def _later_on_query(self, fn: Callable[[], Any], drop: bool = False) -> None:
+        """Queue idle work on the query thread; once it is shut down, run it here
+        (nothing reads any more) or, with ``drop``, skip it."""
+        try:
+            self.query_pool.submit(fn)
+        except RuntimeError:
+            if not drop:
+                fn()
 
-    def prefetch_later(self, request: SearchRequest) -> None:
+    # -- queries (query thread) ----------------------------------------------------------
+
+    def plan(self, request: SearchRequest, *, own_budget: bool = False,
+             own_limit: bool = False) -> Plan:
+        """Each root with the request as that root runs it. ``own_budget``: the root's
+        own ``rerank.interactive_budget_ms`` replaces ``request.budget_ms``;
+        ``own_limit``: its own ``rerank.final_k`` replaces ``request.limit``."""
+        plan: Plan = []
+        for root in self._roots.values():
+            changes: dict[str, Any] = {}
+            if own_budget:
+                changes["budget_ms"] = root.budget_ms()
+            if own_limit:
+                changes["limit"] = root.final_k()
+            plan.append((root, replace(request, **changes) if changes else request))
+        return plan
+
+    def prefetch_later(self, plan: Plan) -> None:
         """Idle-time work: embed what a budgeted search left unscored. Any new query
         waiting for the query thread stops it between batches."""
 
@@ -311,19 +304,25 @@ class Engine:
             return self._queued > 0 or self._closed
 
         def run() -> None:
-            for root in list(self.roots.values()):
+            for root, request in plan:
                 if busy():
                     return
-                root.searcher.prefetch(request, busy)
+                if self._roots.get(root.path) is root:  # a removed root's reader is closing
+                    root.searcher.prefetch(request, busy)
             trim_heap()
 
-        self.query_pool.submit(run)
+        self._later_on_query(run, drop=True)
 
-    def stream(self, request: SearchRequest, cancel: CancelCheck | None = None
+    def stream(self, request: SearchRequest, cancel: CancelCheck | None = None, *,
+               own_budget: bool = False, own_limit: bool = False
                ) -> Iterator[tuple[str, list[tuple[Path, SearchResult]]]]:
         """Snapshots across all roots, advanced in lockstep: (stage, per-root results)."""
-        gens = [(root.path, root.searcher.stream(request, cancel))
-                for root in list(self.roots.values())]
+        return self.stream_plan(self.plan(request, own_budget=own_budget,
+                                          own_limit=own_limit), cancel)
+
+    def stream_plan(self, plan: Plan, cancel: CancelCheck | None = None
+                    ) -> Iterator[tuple[str, list[tuple[Path, SearchResult]]]]:
+        gens = [(root.path, root.searcher.stream(request, cancel)) for root, request in plan]
         latest: dict[Path, SearchResult] = {}
         live = list(gens)
         while live:
@@ -341,38 +340,31 @@ class Engine:
             yield stage, list(latest.items())
         for result in latest.values():
             self.latencies.append(dict(result.timings_ms))
-        if any(s.unscored for r in latest.values() for s in r.stages):
-            self.prefetch_later(request)
+        unscored = [(root, request) for root, request in plan if root.path in latest
+                    and any(s.unscored for s in latest[root.path].stages)]
+        if unscored:
+            self.prefetch_later(unscored)
         elif not self._closed:  # after the answer: hand inference buffers back
-            self.query_pool.submit(trim_heap)
+            self._later_on_query(trim_heap, drop=True)
 
-    def final(self, request: SearchRequest) -> list[tuple[Path, SearchResult]]:
+    def final(self, request: SearchRequest, *, own_budget: bool = False
+              ) -> list[tuple[Path, SearchResult]]:
         """The last snapshot's per-root results (empty when there are no roots)."""
         last: list[tuple[Path, SearchResult]] = []
-        for _, snapshot in self.stream(request):
+        for _, snapshot in self.stream(request, own_budget=own_budget):
             last = snapshot
         return last
 
     def status(self) -> dict[str, Any]:
-        roots = []
+        roots = [root_status(root) for root in self._roots.values()]
         hits = misses = 0
         models: dict[str, str] = {}
-        for root in list(self.roots.values()):
-            stats = root.reader.stats()
-            languages = dict(root.reader.conn.execute(
-                "SELECT language, count(*) FROM files GROUP BY language ORDER BY 2 DESC"))
+        for root in self._roots.values():
             pool = root.searcher.models
             for cache in (pool.embeddings, pool.scores):
                 hits += cache.hits
                 misses += cache.misses
             models.update(pool.loaded)
-            roots.append({
-                "uri": root.path.as_uri(), "index_dir": str(root.workspace.index_dir),
-                "indexing": root.indexing, "files": stats["files"], "chunks": stats["chunks"],
-                "symbols": stats["symbols"], "languages": languages,
-                "last_update": root.last_update, "unsaved_buffers": len(root.buffers),
-                "model_failures": dict(pool.failures),
-            })
         latencies: dict[str, dict[str, float]] = {}
         for stage in ("candidates", "light", "heavy", "total"):
             values = sorted(t[stage] for t in self.latencies if stage in t)
@@ -384,14 +376,14 @@ class Engine:
                 "latency_ms": latencies}
 
     def close(self) -> None:
-        """Stop watchers, finish queued work and close every database."""
-        self._closed = True
-        for root in list(self.roots.values()):
-            if root.watcher is not None:
-                root.watcher.stop()
-        self.query_pool.shutdown(wait=True, cancel_futures=True)
+        """Stop watchers, finish the running work (queued work is dropped) and close
+        every database."""
+        self._closed = True  # from here on, watchers' batches are dropped
         self.index_pool.shutdown(wait=True, cancel_futures=True)
-        for root in self.roots.values():
+        self.query_pool.shutdown(wait=True, cancel_futures=True)
+        # no worker thread is left: close() owns the state now
+        for root in self._roots.values():
+            root.close_watcher()
             root.reader.close()
             root.writer.close()
-        self.roots.clear()
+        self._roots = {}

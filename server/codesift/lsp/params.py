@@ -19,7 +19,7 @@ def invalid(message: str) -> JsonRpcInvalidParams:
 @dataclass(frozen=True)
 class SearchParams:
     query: str
-    limit: int = 20
+    limit: int | None = None  # None: each root's rerank.final_k
     regex: bool = False
     paths: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
@@ -47,8 +47,9 @@ def parse_search(raw: Any) -> SearchParams:
     query = raw.get("query")
     if not isinstance(query, str) or not query.strip():
         raise invalid("'query' must be a non-empty string")
-    limit = raw.get("limit", 20)
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+    limit = raw.get("limit")  # absent: each root's rerank.final_k
+    if "limit" in raw and (not isinstance(limit, int) or isinstance(limit, bool)
+                           or not 1 <= limit <= MAX_LIMIT):
         raise invalid(f"'limit' must be an integer from 1 to {MAX_LIMIT}")
     regex = raw.get("regex", False)
     if not isinstance(regex, bool):

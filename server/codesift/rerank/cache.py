@@ -21,6 +21,59 @@ from ..index.store import Store
 
 log = logging.getLogger(__name__)
 WRITE_WAIT_MS = 50
+PRUNE_EVERY_S = 60.0
+
+# keyed by chunks.text_hash (or the hash of a candidate's text); the index's schema
+# rebuild drops these with everything else and the next cache recreates them
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS embeddings(
+    model TEXT NOT NULL,
+    doc_key TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY(model, doc_key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rerank_scores(
+    model TEXT NOT NULL,
+    query TEXT NOT NULL,
+    doc_key TEXT NOT NULL,
+    score REAL NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY(model, query, doc_key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rerank_scores_by_age ON rerank_scores(created);
+"""
+
+
+def ensure_tables(store: Store) -> bool:
+    """Create the cache tables if missing; False when the database cannot be written."""
+    try:
+        with store.transaction():
+            for statement in SCHEMA.split(";\n"):
+                if statement.strip():
+                    store.conn.execute(statement)
+        return True
+    except sqlite3.OperationalError as exc:  # read-only or locked: memory-only caches
+        log.debug("model cache tables not created: %s", exc)
+        return False
+
+
+def prune(store: Store, max_scores: int) -> None:
+    """Drop cached entries of chunks that no longer exist, and all but the newest scores."""
+    live = "SELECT text_hash FROM chunks"
+    with store.transaction():
+        store.conn.execute(f"DELETE FROM embeddings WHERE doc_key NOT IN ({live})")
+        store.conn.execute(f"DELETE FROM rerank_scores WHERE doc_key NOT IN ({live})")
+        store.conn.execute(
+            "DELETE FROM rerank_scores WHERE created < (SELECT created FROM rerank_scores"
+            " ORDER BY created DESC LIMIT 1 OFFSET ?)", (max_scores,))
+
+
+def clear(store: Store) -> None:
+    """Forget every cached embedding and score (cold-cache measurements)."""
+    ensure_tables(store)
+    with store.transaction():
+        store.conn.execute("DELETE FROM embeddings")
+        store.conn.execute("DELETE FROM rerank_scores")
 
 
 def normalize_query(query: str) -> str:
@@ -30,10 +83,22 @@ def normalize_query(query: str) -> str:
 
 class _Persisted:
     def __init__(self, store: Store | None, capacity: int):
-        self.store = store
         self.memory: LRUCache = LRUCache(maxsize=max(1, capacity))
+        self.capacity = capacity
         self.hits = 0
         self.misses = 0
+        self.store = store if store is not None and ensure_tables(store) else None
+        self._pruned_at = 0.0
+        self._pruned_sync: str | None = None
+
+    def _read(self, sql: str, params: tuple) -> list[tuple]:
+        if self.store is None:
+            return []
+        try:
+            return self.store.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:  # tables dropped by a schema rebuild
+            log.debug("model cache not read: %s", exc)
+            return []
 
     def _write(self, sql: str, rows: list[tuple]) -> None:
         if self.store is None or not rows:
@@ -41,12 +106,23 @@ class _Persisted:
         conn = self.store.conn
         try:
             conn.execute(f"PRAGMA busy_timeout={WRITE_WAIT_MS}")
-            with self.store.transaction():
-                conn.executemany(sql, rows)
+            if ensure_tables(self.store):
+                with self.store.transaction():
+                    conn.executemany(sql, rows)
+                self._maybe_prune()
         except sqlite3.OperationalError as exc:  # locked by an indexer, read-only, full disk
             log.debug("model cache not persisted: %s", exc)
         finally:
             conn.execute("PRAGMA busy_timeout=30000")
+
+    def _maybe_prune(self) -> None:
+        """After the index changed, now and then: entries of vanished chunks go."""
+        assert self.store is not None
+        synced = self.store.get_meta("last_sync")
+        now = time.monotonic()
+        if synced != self._pruned_sync and now - self._pruned_at >= PRUNE_EVERY_S:
+            self._pruned_sync, self._pruned_at = synced, now
+            prune(self.store, self.capacity)
 
     @property
     def hit_rate(self) -> float:
@@ -66,8 +142,8 @@ class EmbeddingCache(_Persisted):
                 found[key] = vector
             else:
                 missing.append(key)
-        if missing and self.store is not None:
-            for key, blob in self.store.conn.execute(
+        if missing:
+            for key, blob in self._read(
                 "SELECT doc_key, vector FROM embeddings WHERE model=? AND doc_key IN"
                 " (SELECT value FROM json_each(?))", (model, _json_strings(missing))):
                 vector = np.frombuffer(blob, dtype=np.float32)
@@ -98,8 +174,8 @@ class ScoreCache(_Persisted):
                 found[key] = score
             else:
                 missing.append(key)
-        if missing and self.store is not None:
-            for key, score in self.store.conn.execute(
+        if missing:
+            for key, score in self._read(
                 "SELECT doc_key, score FROM rerank_scores WHERE model=? AND query=? AND doc_key"
                 " IN (SELECT value FROM json_each(?))", (model, q, _json_strings(missing))):
                 found[key] = float(score)

@@ -18,16 +18,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ..config import RerankConfig
+from ..errors import Cancelled, ModelError
 from ..index.store import Chunk, Store, chunk_body, document_key
+from ..kinds import ModelStage, SnapshotStage
 from ..query import QueryAnalysis
+from ..retrieve.ast import EXACT_NOCASE
 from ..retrieve.candidate import Candidate
-from ..retrieve.symbols import EXACT_NOCASE
 from .document import Document
-from .model import ModelError
-from .onnx import CancelCheck, Cancelled
+from .onnx import CancelCheck
 from .scorers import ModelPool, StageScorer
 
-__all__ = ["Cancelled", "Cascade", "Snapshot", "StageReport", "documents_for"]
+__all__ = ["Cascade", "Snapshot", "StageReport", "documents_for"]
 log = logging.getLogger(__name__)
 
 
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 class StageReport:
     """What one stage did, or why it did not run."""
 
-    name: str
+    name: ModelStage
     ran: bool
     reason: str = ""
     model: str | None = None
@@ -63,7 +64,7 @@ class StageReport:
 class Snapshot:
     """The complete current ranking after one stage (clients replace, never append)."""
 
-    stage: str  # "candidates" | "light" | "final"
+    stage: SnapshotStage
     candidates: list[Candidate]
     stages: list[StageReport] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
@@ -143,48 +144,23 @@ class Cascade:
         order until it passes; the rest keep their order below the scored ones.
         """
         c = self.config
-        timings: dict[str, float] = {}
+        state = _Run(self, analysis, pool, cancel, deadline)
         reports: list[StageReport] = []
-        yield Snapshot("candidates", pool[:limit], list(reports), dict(timings))
+        yield Snapshot("candidates", pool[:limit], list(reports), dict(state.timings))
         skip = self._skip_reason(analysis, pool, enabled and c.enabled)
         exit_reason = early_exit_reason(analysis, pool, c.early_exit_margin)
         ranking = list(pool)
-        terms = frozenset(analysis.all_forms)
-        lexical_rank = {id(cand): rank for rank, cand in enumerate(pool)}
-        built: dict[int, Document] = {}
-
-        def documents(cands: list[Candidate]) -> list[Document]:
-            missing = [cand for cand in cands if id(cand) not in built]
-            for cand, doc in zip(missing, documents_for(self.store, missing), strict=True):
-                built[id(cand)] = doc
-            return [built[id(cand)] for cand in cands]
-
-        def stage(name: str, ref: str, cands: list[Candidate], weight: float
-                  ) -> tuple[list[Candidate] | None, StageReport]:
-            scorer = self.models.get(ref)
-            if scorer is None:
-                return None, StageReport(name, False, self.models.failures[ref], ref)
-            started = time.perf_counter()
-            ranked = self._stage(scorer, ref, analysis.text, terms, cands, documents(cands),
-                                 lexical_rank, weight, name, cancel, deadline)
-            if isinstance(ranked, str):
-                return None, StageReport(name, False, ranked, ref)
-            order, report = ranked
-            report.ms = timings[name] = (time.perf_counter() - started) * 1000.0
-            report.candidates_out = len(order)
-            return order, report
-
         light_skip = skip or ("" if c.light_model else "rerank.light_model is empty")
         if light_skip:
             reports.append(StageReport("light", False, light_skip))
         else:
-            ranked, report = stage("light", c.light_model, ranking, c.light_lexical_weight)
+            ranked, report = state.stage("light", c.light_model, ranking,
+                                         c.light_lexical_weight)
             reports.append(report)
             if ranked is not None:
                 ranking = ranked
                 report.candidates_out = min(len(ranking), c.light_keep)
-                yield Snapshot("light", ranking[:limit], list(reports), dict(timings))
-
+                yield Snapshot("light", ranking[:limit], list(reports), dict(state.timings))
         heavy_skip = skip or exit_reason or ("" if c.heavy_model else
                                              "rerank.heavy_model is empty")
         if not heavy_skip and deadline is not None and time.monotonic() >= deadline:
@@ -193,14 +169,14 @@ class Cascade:
             reports.append(StageReport("heavy", False, heavy_skip, c.heavy_model or None))
         else:
             head, tail = ranking[: c.light_keep], ranking[c.light_keep :]
-            ranked, report = stage("heavy", c.heavy_model, head, c.heavy_lexical_weight)
+            ranked, report = state.stage("heavy", c.heavy_model, head, c.heavy_lexical_weight)
             reports.append(report)
             if ranked is not None:
                 ranking = ranked + tail
         if exit_reason and ranking and ranking[0] is not pool[0]:
             ranking.remove(pool[0])  # the exact definition keeps first place
             ranking.insert(0, pool[0])
-        yield Snapshot("final", ranking[:limit], reports, timings)
+        yield Snapshot("final", ranking[:limit], reports, state.timings)
 
     def _skip_reason(self, analysis: QueryAnalysis, pool: Sequence[Candidate],
                      enabled: bool) -> str | None:
@@ -214,7 +190,7 @@ class Cascade:
 
     def _stage(self, scorer: StageScorer, ref: str, query: str, terms: frozenset[str],
                ranking: list[Candidate], documents: Sequence[Document],
-               lexical_rank: dict[int, int], lexical_weight: float, name: str,
+               lexical_rank: dict[int, int], lexical_weight: float, name: ModelStage,
                cancel: CancelCheck | None, deadline: float | None = None
                ) -> tuple[list[Candidate], StageReport] | str:
         """Score, fuse with the lexical order, reorder; the reason if the model failed."""
@@ -250,3 +226,42 @@ class Cascade:
         return reordered, StageReport(name, True, model=scorer.id,
                                       candidates_in=len(ranking), cache_hits=scored.cache_hits,
                                       unscored=scored.unscored)
+
+
+class _Run:
+    """One query's pass through the cascade: documents built once, lexical ranks, timings."""
+
+    def __init__(self, cascade: Cascade, analysis: QueryAnalysis, pool: list[Candidate],
+                 cancel: CancelCheck | None, deadline: float | None):
+        self.cascade = cascade
+        self.analysis = analysis
+        self.cancel = cancel
+        self.deadline = deadline
+        self.terms = frozenset(analysis.all_forms)
+        self.lexical_rank = {id(cand): rank for rank, cand in enumerate(pool)}
+        self.timings: dict[str, float] = {}
+        self._built: dict[int, Document] = {}
+
+    def documents(self, cands: list[Candidate]) -> list[Document]:
+        missing = [cand for cand in cands if id(cand) not in self._built]
+        for cand, doc in zip(missing, documents_for(self.cascade.store, missing), strict=True):
+            self._built[id(cand)] = doc
+        return [self._built[id(cand)] for cand in cands]
+
+    def stage(self, name: ModelStage, ref: str, cands: list[Candidate], weight: float
+              ) -> tuple[list[Candidate] | None, StageReport]:
+        """Run one model stage; (None, why) when it could not."""
+        models = self.cascade.models
+        scorer = models.get(ref)
+        if scorer is None:
+            return None, StageReport(name, False, models.failures[ref], ref)
+        started = time.perf_counter()
+        ranked = self.cascade._stage(scorer, ref, self.analysis.text, self.terms, cands,
+                                     self.documents(cands), self.lexical_rank, weight, name,
+                                     self.cancel, self.deadline)
+        if isinstance(ranked, str):
+            return None, StageReport(name, False, ranked, ref)
+        order, report = ranked
+        report.ms = self.timings[name] = (time.perf_counter() - started) * 1000.0
+        report.candidates_out = len(order)
+        return order, report

@@ -15,14 +15,13 @@ from typing import Literal
 
 import dacite
 
+from ..errors import ModelError
+
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 SPEC_FILE = "codesift-model.json"
 
 Kind = Literal["bi-encoder", "cross-encoder"]
 
-
-class ModelError(RuntimeError):
-    """A model cannot be used; the message names the file and what to do about it."""
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,11 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from .model import ModelError, ModelSpec, load_spec
+from ..errors import Cancelled, ModelError
+from .model import ModelSpec, load_spec
 
 CancelCheck = Callable[[], bool]
 
-
-class Cancelled(Exception):
-    """The caller asked to stop between batches."""
 
 
 def default_threads() -> int:

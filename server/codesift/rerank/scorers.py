@@ -20,11 +20,12 @@ import numpy as np
 from cachetools import LRUCache
 
 from ..config import RerankConfig
+from ..errors import Cancelled, ModelError
 from ..index.store import Store
 from .cache import EmbeddingCache, ScoreCache, normalize_query
 from .document import Document, fit
-from .model import ModelError, resolve_model
-from .onnx import CancelCheck, Cancelled, OnnxBiEncoder, OnnxCrossEncoder, OnnxModel
+from .model import resolve_model
+from .onnx import CancelCheck, OnnxBiEncoder, OnnxCrossEncoder, OnnxModel
 
 log = logging.getLogger(__name__)
 SPECIAL_TOKENS_PAIR = 3

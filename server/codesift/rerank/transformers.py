@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import ModelError
-from .onnx import CancelCheck, Cancelled
+from ..errors import Cancelled, ModelError
+from .onnx import CancelCheck
 
 ST_BATCH = 16
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import pathspec
 
+from ..errors import FilterError
 from ..index.store import Store, json_ids
 
-SOURCES = ("keyword", "ast", "regex")
-__all__ = ["SOURCES", "Candidate", "FilterError", "Filters", "json_ids"]
+__all__ = ["Candidate", "Filters", "json_ids"]
 
 
 @dataclass
@@ -29,9 +29,6 @@ class Candidate:
     score: float = 0.0
     snippet: str = ""
 
-
-class FilterError(ValueError):
-    """A path glob that cannot be compiled."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ fused score is the weighted sum. Ties keep path and line order, like grep.
 from __future__ import annotations
 
 from ..config import FusionWeights
-from .candidate import SOURCES, Candidate
+from .candidate import Candidate
 
 
 def _normalise(candidates: list[Candidate], source: str) -> None:
@@ -57,8 +57,7 @@ def fuse(by_source: dict[str, list[Candidate]], weights: FusionWeights,
                 merged.append(current)
                 current = c
         merged.append(current)
-    w = {"keyword": weights.keyword, "ast": weights.ast, "regex": weights.regex}
     for c in merged:
-        c.score = sum(w[s] * c.scores.get(s, 0.0) for s in SOURCES)
+        c.score = sum(getattr(weights, source) * score for source, score in c.scores.items())
     merged.sort(key=lambda c: (-c.score, c.path, c.start_line))
     return merged[:pool_size]

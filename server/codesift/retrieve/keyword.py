@@ -6,9 +6,12 @@ outranks chunks that merely mention it.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from ..config import RetrieveConfig
 from ..index.store import Store
 from ..query import QueryAnalysis
-from .candidate import Candidate, json_ids
+from .candidate import Candidate
 
 SYMBOL_WEIGHT = 4.0
 BODY_WEIGHT = 1.0
@@ -36,25 +39,20 @@ def match_expression(analysis: QueryAnalysis) -> str | None:
     return " OR ".join(fts_quote(f) for f in forms)
 
 
-def keyword_candidates(store: Store, analysis: QueryAnalysis, limit: int,
-                       allowed: list[int] | None) -> list[Candidate]:
-    expression = match_expression(analysis)
-    if expression is None or (allowed is not None and not allowed):
-        return []
-    sql = (
-        "SELECT c.id, c.file_id, f.path, f.language, c.start_line, c.end_line, c.symbol,"
-        " c.kind, -bm25(chunk_fts, ?, ?) AS s"
-        " FROM chunk_fts JOIN chunks c ON c.id = chunk_fts.rowid"
-        " JOIN files f ON f.id = c.file_id WHERE chunk_fts MATCH ?"
-    )
-    params: list[object] = [SYMBOL_WEIGHT, BODY_WEIGHT, expression]
-    if allowed is not None:
-        sql += " AND c.file_id IN (SELECT value FROM json_each(?))"
-        params.append(json_ids(allowed))
-    sql += " ORDER BY bm25(chunk_fts, ?, ?) LIMIT ?"
-    params += [SYMBOL_WEIGHT, BODY_WEIGHT, limit]
-    out = []
-    for cid, fid, path, lang, start, end, symbol, kind, score in store.conn.execute(sql, params):
-        out.append(Candidate(fid, path, lang, start, end, symbol, kind, cid,
-                             {"keyword": float(score)}))
-    return out
+class KeywordGenerator:
+    """bm25 over chunk text, the symbol path weighted up."""
+
+    name: ClassVar[str] = "keyword"
+
+    def __init__(self, store: Store, config: RetrieveConfig):
+        self.store = store
+
+    def candidates(self, analysis: QueryAnalysis, limit: int, allowed: list[int] | None
+                   ) -> list[Candidate]:
+        expression = match_expression(analysis)
+        if expression is None or (allowed is not None and not allowed):
+            return []
+        return [Candidate(r.file_id, r.path, r.language, r.start_line, r.end_line, r.symbol,
+                          r.kind, r.id, {self.name: score})
+                for r, score in self.store.keyword_matches(
+                    expression, (SYMBOL_WEIGHT, BODY_WEIGHT), allowed, limit)]

@@ -19,18 +19,19 @@ import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import ClassVar
 
 import re2
 
+from ..config import RetrieveConfig
+from ..errors import RegexError
 from ..index.store import Store
-from .candidate import Candidate, json_ids
+from ..query import QueryAnalysis
+from .candidate import Candidate
 from .keyword import fts_quote
 
 MIN_LITERAL = 3
 
-
-class RegexError(ValueError):
-    """The pattern is not a valid (RE2) regular expression."""
 
 
 @dataclass(frozen=True)
@@ -129,24 +130,6 @@ def _trigram_expression(groups: list[list[str]]) -> str:
     return " OR ".join(alternatives)
 
 
-def candidate_files(store: Store, pattern: str,
-                    allowed: list[int] | None) -> list[tuple[int, str, str]]:
-    """(id, path, language) of the files that may match, in path order."""
-    groups = literal_groups(pattern)
-    params: list[object] = []
-    sql = "SELECT f.id, f.path, f.language FROM files f"
-    where = []
-    if groups is not None:
-        where.append("f.id IN (SELECT rowid FROM file_trigrams WHERE file_trigrams MATCH ?)")
-        params.append(_trigram_expression(groups))
-    if allowed is not None:
-        where.append("f.id IN (SELECT value FROM json_each(?))")
-        params.append(json_ids(allowed))
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    return store.conn.execute(sql + " ORDER BY f.path", params).fetchall()
-
-
 def iter_matches(store: Store, pattern: str, allowed: list[int] | None = None,
                  deadline: float | None = None) -> Iterator[RegexMatch]:
     """Every match, one per starting line, in path and line order.
@@ -154,7 +137,9 @@ def iter_matches(store: Store, pattern: str, allowed: list[int] | None = None,
     Stops quietly at ``deadline`` (a ``time.perf_counter()`` value).
     """
     compiled = compile_pattern(pattern)
-    for file_id, path, language in candidate_files(store, pattern, allowed):
+    groups = literal_groups(pattern)
+    expression = _trigram_expression(groups) if groups is not None else None
+    for file_id, path, language in store.files_with_trigrams(expression, allowed):
         if deadline is not None and time.perf_counter() > deadline:
             return
         text = store.file_content(file_id)
@@ -173,18 +158,29 @@ def iter_matches(store: Store, pattern: str, allowed: list[int] | None = None,
                              text[line_start : line_end if line_end >= 0 else len(text)])
 
 
-def regex_candidates(store: Store, pattern: str, limit: int, allowed: list[int] | None,
-                     timeout_ms: int) -> list[Candidate]:
-    """The first ``limit`` matches as candidates (score 1.0), with their enclosing symbol."""
-    deadline = time.perf_counter() + timeout_ms / 1000.0
-    out: list[Candidate] = []
-    for m in iter_matches(store, pattern, allowed, deadline):
-        out.append(Candidate(m.file_id, m.path, m.language, m.start_line, m.end_line, None,
-                             "match", None, {"regex": 1.0}, snippet=m.line_text))
-        if len(out) >= limit:
-            break
-    _attach_symbols(store, out)
-    return out
+class RegexGenerator:
+    """The first matches of a pattern (score 1.0 each), named by their enclosing symbol.
+    A search stops scanning after ``regex_timeout_ms`` and keeps what it found."""
+
+    name: ClassVar[str] = "regex"
+
+    def __init__(self, store: Store, config: RetrieveConfig):
+        self.store = store
+        self.timeout_ms = config.regex_timeout_ms
+
+    def candidates(self, analysis: QueryAnalysis, limit: int, allowed: list[int] | None
+                   ) -> list[Candidate]:
+        if analysis.pattern is None:
+            return []
+        deadline = time.perf_counter() + self.timeout_ms / 1000.0
+        out: list[Candidate] = []
+        for m in iter_matches(self.store, analysis.pattern, allowed, deadline):
+            out.append(Candidate(m.file_id, m.path, m.language, m.start_line, m.end_line,
+                                 None, "match", None, {self.name: 1.0}, snippet=m.line_text))
+            if len(out) >= limit:
+                break
+        _attach_symbols(self.store, out)
+        return out
 
 
 def _attach_symbols(store: Store, candidates: list[Candidate]) -> None:

@@ -73,7 +73,7 @@ describe('settings mapping', () => {
   it('drops values of the wrong type and says why', () => {
     const values: Record<string, unknown> = {
       'rerank.lightKeep': '30',
-      'rerank.finalK': 0,
+      'rerank.interactiveBudgetMs': -1,
       'retrieve.poolSize': 2.5,
       'scan.extraIgnore': ['ok', 3],
       'rerank.enabled': 'yes',

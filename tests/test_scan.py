@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from codesift.config import ScanConfig
-from codesift.workspace import language_for, read_file, scan
+from codesift.scan import language_for, read_file, scan
 
 
 def write(root: Path, rel: str, data: str | bytes) -> Path:
@@ -89,3 +89,45 @@ def test_language_detection_by_extension_name_and_shebang():
     assert language_for("run", b"#!/bin/bash\necho\n") == "bash"
     assert language_for("script", b"#!/usr/bin/env -S node --harmony\n") == "javascript"
     assert language_for("notes") == "text"
+
+
+def test_scan_file_events_and_buffers_share_one_policy(tmp_path):
+    """A symlinked file, an ignored one, an oversized one and a binary one: the full
+    scan, a file event and an unsaved buffer all leave them out (they used to differ:
+    file events followed symlinks whatever the setting)."""
+    from codesift.config import Config
+    from codesift.index.indexer import put_buffer, sync, update_paths
+    from codesift.workspace import Workspace
+
+    root = tmp_path / "ws"
+    outside = tmp_path / "elsewhere"
+    write(outside, "real.py", "def linked_target():\n    pass\n")
+    write(root, "own.py", "def own():\n    pass\n")
+    write(root, ".gitignore", "skip_me.py\n")
+    write(root, "skip_me.py", "def ignored():\n    pass\n")
+    write(root, "big.py", "x = 1\n" * 400)
+    write(root, "blob.py", b"def x():\x00\n")
+    (root / "linked.py").symlink_to(outside / "real.py")
+    config = Config()
+    config.index.index_dir = str(tmp_path / "index")
+    config.scan.max_file_bytes = 1000
+    config.scan.follow_symlinks = False
+    workspace = Workspace(root, config)
+    store = workspace.open_store()
+    try:
+        sync(workspace, store)
+        indexed = {p for _, p, _ in store.files()}
+        assert "own.py" in indexed and not indexed & {"linked.py", "skip_me.py", "big.py",
+                                                      "blob.py"}
+        update_paths(workspace, store, ["linked.py", "skip_me.py", "big.py", "blob.py"])
+        assert {p for _, p, _ in store.files()} == indexed
+        for rel in ("linked.py", "skip_me.py", "blob.py"):
+            put_buffer(workspace, store, rel, (root / rel).read_bytes().decode())
+        put_buffer(workspace, store, "big.py", "x = 1\n" * 400)
+        assert {p for _, p, _ in store.files()} == indexed
+        policy = workspace.policy()
+        assert policy.skip_reason("linked.py", via_symlink=policy.via_symlink("linked.py"))
+        assert policy.skip_reason("own.py", size=20, via_symlink=False) is None
+        assert policy.skip_reason("../own.py") == "outside the workspace"
+    finally:
+        store.close()

@@ -8,29 +8,33 @@ definitions whose name parts cover the query terms, scored by coverage.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 from rapidfuzz import fuzz, process
 
-from ..index.store import Store
+from ..config import RetrieveConfig
+from ..index.store import Store, SymbolRow
 from ..query import QueryAnalysis
 from ..terms import split_identifier
-from .candidate import Candidate, json_ids
+from .candidate import Candidate
 from .keyword import fts_quote
 
 EXACT, EXACT_NOCASE, PREFIX, PARTS, FUZZY = 1.0, 0.9, 0.7, 0.6, 0.45
 FUZZY_CUTOFF = 80.0
 FUZZY_WHEN_FEWER = 5  # fuzzy matching only when the exact tiers found this little
 
-SYMBOL_COLUMNS = (
-    "SELECT s.id, s.chunk_id, s.file_id, f.path, f.language, c.start_line, c.end_line,"
-    " c.symbol, s.kind, s.name FROM symbols s JOIN files f ON f.id = s.file_id"
-    " JOIN chunks c ON c.id = s.chunk_id"
-)
+ScoreOf = Callable[[str, str | None], float]
+Add = Callable[[list[SymbolRow], ScoreOf], None]
 
 
-class SymbolMatcher:
-    """Looks up definitions; keeps the distinct-name list for fuzzy matching."""
+class AstGenerator:
+    """Definitions (tree-sitter symbols) whose names match the query; keeps the
+    distinct-name list for fuzzy matching."""
 
-    def __init__(self, store: Store):
+    name: ClassVar[str] = "ast"
+
+    def __init__(self, store: Store, config: RetrieveConfig):
         self.store = store
         self._names: list[str] | None = None
         self._names_version: str | None = None
@@ -38,19 +42,9 @@ class SymbolMatcher:
     def _distinct_names(self) -> list[str]:
         version = self.store.get_meta("last_sync")
         if self._names is None or version != self._names_version:
-            self._names = [r[0] for r in self.store.conn.execute(
-                "SELECT DISTINCT name FROM symbols")]
+            self._names = self.store.symbol_names()
             self._names_version = version
         return self._names
-
-    def _rows(self, where: str, params: list[object], allowed: list[int] | None,
-              limit: int) -> list[tuple]:
-        sql = f"{SYMBOL_COLUMNS} WHERE {where}"
-        if allowed is not None:
-            sql += " AND s.file_id IN (SELECT value FROM json_each(?))"
-            params = [*params, json_ids(allowed)]
-        sql += " LIMIT ?"
-        return self.store.conn.execute(sql, [*params, limit]).fetchall()
 
     def candidates(self, analysis: QueryAnalysis, limit: int,
                    allowed: list[int] | None) -> list[Candidate]:
@@ -58,28 +52,29 @@ class SymbolMatcher:
             return []
         found: dict[int, Candidate] = {}
 
-        def add(rows: list[tuple], score_of) -> None:
-            for row in rows:
-                sid, cid, fid, path, lang, start, end, sym_path, kind, name = row
-                score = score_of(name, sym_path)
-                current = found.get(sid)
-                if current is None or current.scores["ast"] < score:
-                    found[sid] = Candidate(fid, path, lang, start, end, sym_path, kind, cid,
-                                           {"ast": score})
+        def add(rows: list[SymbolRow], score_of: ScoreOf) -> None:
+            for r in rows:
+                score = score_of(r.name, r.symbol_path)
+                current = found.get(r.id)
+                if current is None or current.scores[self.name] < score:
+                    found[r.id] = Candidate(r.file_id, r.path, r.language, r.start_line,
+                                            r.end_line, r.symbol_path, r.kind, r.chunk_id,
+                                            {self.name: score})
 
         if analysis.route == "symbol" and analysis.symbol:
             self._identifier(analysis.symbol, limit, allowed, add, found)
         elif analysis.terms:
             self._natural(analysis, limit, allowed, add)
-        ranked = sorted(found.values(), key=lambda c: -c.scores["ast"])
+        ranked = sorted(found.values(), key=lambda c: -c.scores[self.name])
         return ranked[:limit]
 
-    def _identifier(self, symbol: str, limit: int, allowed: list[int] | None, add,
+    def _identifier(self, symbol: str, limit: int, allowed: list[int] | None, add: Add,
                     found: dict[int, Candidate]) -> None:
         name = symbol.rsplit(".", 1)[-1]
         dotted = "." in symbol
 
-        def exact_score(found_name: str, path: str) -> float:
+        def exact_score(found_name: str, path: str | None) -> float:
+            path = path or ""
             if dotted:
                 if path == symbol or path.endswith("." + symbol):
                     return EXACT
@@ -88,10 +83,8 @@ class SymbolMatcher:
                 return PREFIX
             return EXACT if found_name == name else EXACT_NOCASE
 
-        add(self._rows("s.name = ?", [name], allowed, limit), exact_score)
-        escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        add(self._rows("s.name LIKE ? ESCAPE '\\' AND s.name != ?", [escaped + "%", name],
-                       allowed, limit), lambda n, p: PREFIX)
+        add(self.store.symbols_named(name, allowed, limit), exact_score)
+        add(self.store.symbols_with_prefix(name, allowed, limit), lambda n, p: PREFIX)
         parts = split_identifier(name)
         if len(parts) > 1:
             expression = " AND ".join(fts_quote(p) for p in parts)
@@ -102,24 +95,22 @@ class SymbolMatcher:
             for match_name, ratio, _ in matches:
                 if match_name.lower() == name.lower():
                     continue
-                add(self._rows("s.name = ?", [match_name], allowed, limit),
-                    lambda n, p, r=ratio: FUZZY * r / 100.0)
+                add(self.store.symbols_named(match_name, allowed, limit),
+                    _constant(FUZZY * float(ratio) / 100.0))
 
     def _fts_rows(self, expression: str, allowed: list[int] | None, limit: int,
-                  fts_factor: int = 4) -> list[tuple]:
+                  fts_factor: int = 4) -> list[SymbolRow]:
         """Symbols whose name terms match; with filters, over-fetch so the cut comes later."""
         factor = fts_factor if allowed is None else fts_factor * 8
-        return self._rows(
-            "s.id IN (SELECT rowid FROM symbol_fts WHERE symbol_fts MATCH ? ORDER BY rank"
-            " LIMIT ?)", [expression, limit * factor], allowed, limit)
+        return self.store.symbols_matching(expression, allowed, limit, limit * factor)
 
     def _natural(self, analysis: QueryAnalysis, limit: int, allowed: list[int] | None,
-                 add) -> None:
+                 add: Add) -> None:
         forms = analysis.all_forms
         expression = " OR ".join(fts_quote(f) for f in forms)
         term_sets = [set(t.forms) | set(t.synonyms) for t in analysis.terms]
 
-        def coverage(found_name: str, path: str) -> float:
+        def coverage(found_name: str, path: str | None) -> float:
             parts = set(split_identifier(found_name)) | {found_name.lower()}
             hits = sum(1 for options in term_sets if options & parts or any(
                 p.startswith(o) or o.startswith(p) for o in options for p in parts if len(p) > 3
@@ -130,3 +121,7 @@ class SymbolMatcher:
                                                       len(split_identifier(found_name)))
 
         add(self._fts_rows(expression, allowed, limit, fts_factor=1), coverage)
+
+
+def _constant(score: float) -> ScoreOf:
+    return lambda name, path: score

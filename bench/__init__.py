@@ -1,0 +1,4 @@
+"""Benchmarks and tuning scripts (see docs/BENCHMARKS.md).
+
+Run them as modules from the repository root, e.g. ``.venv/bin/python -m bench.engine``.
+"""

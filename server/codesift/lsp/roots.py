@@ -1,0 +1,136 @@
+"""One workspace folder as the server holds it: its index connections, searcher,
+watcher and the unsaved buffers of its open documents.
+
+A Root belongs to the engine's index thread: it is opened there, changed there and
+closed there (its reader on the query thread, after any search still using it). Other
+threads only read it, through the engine's snapshot of the roots.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urlparse
+
+from ..config import Config, config_from_dict, load_config
+from ..errors import ConfigError
+from ..index.indexer import SyncReport
+from ..index.store import Store
+from ..index.watcher import RootWatcher
+from ..rerank.scorers import ModelPool
+from ..search import Searcher
+from ..workspace import Workspace
+from .params import MAX_LIMIT
+
+
+def trim_heap() -> None:
+    """Return freed heap pages to the system after bulk work (glibc only)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+class Events(Protocol):
+    """What the engine tells the LSP layer (called from worker threads)."""
+
+    def index_started(self, root: Path, total: int) -> None: ...
+    def index_progress(self, root: Path, done: int, total: int) -> None: ...
+    def index_finished(self, root: Path, report: SyncReport | None, error: str | None
+                       ) -> None: ...
+
+
+def uri_to_path(uri: str) -> Path | None:
+    """The normalized local path of a file: URI (``..`` resolved), else None."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    return Path(os.path.normpath(unquote(parsed.path)))
+
+
+@dataclass
+class Root:
+    """One workspace folder with its index connections, watcher and unsaved buffers."""
+
+    workspace: Workspace
+    writer: Store
+    reader: Store
+    searcher: Searcher
+    watcher: RootWatcher | None = None
+    # root-relative path -> unsaved text; written on the index thread only
+    buffers: dict[str, str] = field(default_factory=dict)
+    indexing: bool = False
+    last_update: float | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.workspace.root
+
+    @property
+    def config(self) -> Config:
+        return self.workspace.config
+
+    def budget_ms(self) -> float | None:
+        """This folder's interactive budget for the model stages (0: none)."""
+        return float(self.config.rerank.interactive_budget_ms) or None
+
+    def final_k(self) -> int:
+        """Results this folder keeps after the cascade (``rerank.final_k``)."""
+        return max(1, min(MAX_LIMIT, int(self.config.rerank.final_k)))
+
+    def close_watcher(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
+
+
+def root_config(path: Path, settings: dict[str, Any], events: Events) -> Config:
+    """The folder's configuration; a broken codesift.toml is reported, then defaults."""
+    try:
+        return load_config(path, settings)
+    except ConfigError as exc:  # a broken codesift.toml: say so, index anyway
+        events.index_finished(path, None, f"{exc}; indexing with defaults")
+        try:
+            return config_from_dict(settings)
+        except ConfigError:
+            return Config()
+
+
+def open_root(path: Path, settings: dict[str, Any], events: Events) -> Root:
+    """Open (creating if needed) a folder's index: a writer, a reader and a searcher."""
+    workspace = Workspace(path, root_config(path, settings, events))
+    writer = workspace.open_store()
+    reader = Store(workspace.db_path)
+    models = ModelPool(workspace.config.rerank, reader)
+    return Root(workspace, writer, reader, Searcher(reader, workspace.config, models))
+
+
+def locate(roots: Mapping[Path, Root], uri: str) -> tuple[Root, str] | None:
+    """The innermost root holding a document, and the document's root-relative path."""
+    path = uri_to_path(uri)
+    if path is None:
+        return None
+    best: Root | None = None
+    for root_path, root in roots.items():
+        if path.is_relative_to(root_path) and (best is None or len(root_path.parts) >
+                                               len(best.path.parts)):
+            best = root
+    if best is None:
+        return None
+    return best, path.relative_to(best.path).as_posix()
+
+
+def root_status(root: Root) -> dict[str, Any]:
+    """One root's part of ``codesift/status`` (read on the query thread)."""
+    stats = root.reader.stats()
+    return {
+        "uri": root.path.as_uri(), "index_dir": str(root.workspace.index_dir),
+        "indexing": root.indexing, "files": stats["files"], "chunks": stats["chunks"],
+        "symbols": stats["symbols"], "languages": root.reader.language_counts(),
+        "last_update": root.last_update, "unsaved_buffers": len(root.buffers),
+        "model_failures": dict(root.searcher.models.failures),
+    }

@@ -1,0 +1,51 @@
+"""The pygls server object and the session state that lives on the event loop."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import converters
+from lsprotocol import types as t
+from pygls.exceptions import JsonRpcInternalError
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage
+
+from .. import __version__
+from .engine import Engine
+
+
+def plain_json_converter() -> Any:
+    """lsprotocol's converter, but params and results of custom messages stay plain JSON
+    (pygls' default turns them into namedtuples)."""
+    converter = converters.get_converter()
+    for message in (JsonRPCRequestMessage, JsonRPCResponseMessage, JsonRPCNotification):
+        converter.register_structure_hook(message, lambda obj, cls: cls(**obj))
+    return converter
+
+
+class CodesiftServer(LanguageServer):
+    """Session state. Fields are written on the event loop only (worker threads read
+    ``progress_supported`` and take tokens from ``next_token``); the workspace state
+    (roots, buffers, settings) belongs to the engine's index thread."""
+
+    def __init__(self, watch: bool = True) -> None:
+        super().__init__("codesift", __version__,
+                         text_document_sync_kind=t.TextDocumentSyncKind.Incremental,
+                         converter_factory=plain_json_converter)
+        self.watch = watch  # file watchers per root (off in some tests)
+        self.engine: Engine | None = None
+        self.initial_folders: list[Path] = []  # from initialize, opened on initialized
+        self.active_search: threading.Event | None = None  # cancels the running search
+        self.progress_supported = False
+        self._tokens = itertools.count(1)
+
+    def require_engine(self) -> Engine:
+        if self.engine is None:
+            raise JsonRpcInternalError("the server is not initialized")
+        return self.engine
+
+    def next_token(self, kind: str) -> str:
+        return f"codesift-{kind}-{next(self._tokens)}"

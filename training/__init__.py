@@ -1,0 +1,4 @@
+"""Scripts that make codesift's shipped models (see training/README.md).
+
+Run them as modules from the repository root, e.g. ``python -m training.mine --help``.
+"""
