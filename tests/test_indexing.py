@@ -151,3 +151,20 @@ def test_skipped_files_are_remembered_until_they_change(workspace):
     blob.unlink()
     assert sync(workspace, store).removed == 1
     assert store.skipped_states() == {}
+
+
+def test_an_index_folder_serves_one_root_only(tmp_path):
+    """Two roots pointed at one index folder would overwrite each other's files."""
+    from codesift.config import Config
+    from codesift.errors import IndexOwnerError
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    for root in (first, second):
+        root.mkdir()
+        (root / "mod.py").write_text("def f():\n    pass\n")
+    config = Config()
+    config.index.index_dir = str(tmp_path / "shared-index")
+    Workspace(first, config).open_store().close()
+    with pytest.raises(IndexOwnerError, match="belongs to"):
+        Workspace(second, config).open_store()
+    Workspace(first, config).open_store().close()  # its owner still opens it

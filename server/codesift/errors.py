@@ -33,6 +33,10 @@ class IndexBusyError(UserError):
     """Another process holds the index lock."""
 
 
+class IndexOwnerError(UserError):
+    """The index folder holds the index of another root."""
+
+
 class ModelError(RuntimeError):
     """A model that cannot be found, loaded or run."""
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import filelock
 
 from .config import Config
+from .errors import IndexOwnerError
 from .index.location import DB_NAME, LOCK_NAME, index_dir_for
 from .index.store import Store
 from .scan import IndexPolicy
@@ -33,10 +34,17 @@ class Workspace:
         return IndexPolicy(self.root, self.config.scan, self.index_dir)
 
     def open_store(self) -> Store:
+        """The index of this root; an index folder that holds another root's index is
+        refused (syncing would replace that root's files with this one's)."""
         store = Store(self.db_path)
-        if store.get_meta("root") is None:
+        owner = store.get_meta("root")
+        if owner is None:
             with store.transaction():
                 store.set_meta("root", str(self.root.resolve()))
+        elif owner != str(self.root.resolve()):
+            store.close()
+            raise IndexOwnerError(f"the index at {self.index_dir} belongs to {owner}; give "
+                                  f"{self.root} its own index folder (index.index_dir)")
         return store
 
     def lock(self) -> filelock.FileLock:

@@ -9,6 +9,7 @@ threads only read it, through the engine's snapshot of the roots.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from urllib.parse import unquote, urlparse
 from ..config import Config, config_from_dict, load_config
 from ..errors import ConfigError
 from ..index.indexer import SyncReport
+from ..index.location import default_index_dir
 from ..index.store import Store
 from ..index.watcher import RootWatcher
 from ..rerank.scorers import ModelPool
@@ -91,13 +93,25 @@ class Root:
 def root_config(path: Path, settings: dict[str, Any], events: Events) -> Config:
     """The folder's configuration; a broken codesift.toml is reported, then defaults."""
     try:
-        return load_config(path, settings)
+        config = load_config(path, settings)
     except ConfigError as exc:  # a broken codesift.toml: say so, index anyway
         events.index_finished(path, None, f"{exc}; indexing with defaults")
         try:
-            return config_from_dict(settings)
+            config = config_from_dict(settings)
         except ConfigError:
-            return Config()
+            config = Config()
+    return per_folder_index(path, config)
+
+
+def per_folder_index(path: Path, config: Config) -> Config:
+    """An editor's absolute ``index_dir`` is one setting for every workspace folder: each
+    folder's index goes into its own subfolder of it (one index serves one root)."""
+    configured = config.index.index_dir
+    if not configured or not Path(configured).expanduser().is_absolute():
+        return config
+    folder = str(Path(configured).expanduser() / default_index_dir(path).name)
+    return dataclasses.replace(config, index=dataclasses.replace(config.index,
+                                                                 index_dir=folder))
 
 
 def open_root(path: Path, settings: dict[str, Any], events: Events) -> Root:
