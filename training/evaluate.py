@@ -1,0 +1,107 @@
+"""Evaluate ranking approaches on a split of the team-written question set.
+
+Each package of the split is indexed by codesift (index under ``--work``) and its
+questions run through ``lexical`` (the fused pool, no model), ``light`` (the light stage
+alone) and ``cascade`` (light then heavy), with the configured models or the ones given.
+Prints MRR@10 / R@1 / R@10 per approach, overall and per language, and which split it
+read; ``--json`` writes the numbers.
+
+    python -m training.evaluate --split tune [--stage1-model DIR] [--stage2-model DIR]
+
+``dev`` is for the final report only: never choose anything on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from codesift.config import load_config
+from codesift.evaluation.metrics import EvalQuery, Scores, Target, mean_scores, query_scores
+from codesift.evaluation.runner import _ranked, approach_config
+from codesift.index.indexer import sync
+from codesift.rerank.scorers import ModelPool
+from codesift.search import Searcher, SearchRequest
+from codesift.workspace import Workspace
+
+from .common import read_jsonl, stable_hash
+from .written import RESOLVED, packages
+
+APPROACHES = ("lexical", "light", "cascade")
+
+
+def run_package(root: Path, rows: list[dict], overrides: dict[str, Any], work: Path,
+                approaches: list[str]) -> dict[str, list[Scores]]:
+    settings = {"index": {"index_dir": str(work / f"{stable_hash(str(root)):x}")},
+                **overrides}
+    config = load_config(root, settings)
+    workspace = Workspace(root, config)
+    store = workspace.open_store()
+    try:
+        sync(workspace, store)
+        queries = [EvalQuery(r["query"], tuple(Target(t["path"], t["start_line"],
+                                                      t["end_line"]) for t in r["targets"]))
+                   for r in rows]
+        out: dict[str, list[Scores]] = {}
+        for name in approaches:
+            cfg = approach_config(config, "light" if name == "light" else "cascade")
+            searcher = Searcher(store, cfg, ModelPool(cfg.rerank, store))
+            out[name] = [query_scores(q, _ranked(searcher.search(
+                SearchRequest(q.query, 10, rerank=name != "lexical")).hits)) for q in queries]
+        return out
+    finally:
+        store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=("tune", "dev", "train"), required=True)
+    parser.add_argument("--stage1-model", default=None, help="light model (name or folder)")
+    parser.add_argument("--stage2-model", default=None, help="heavy model ('' for none)")
+    parser.add_argument("--approaches", default=",".join(APPROACHES))
+    parser.add_argument("--work", type=Path, default=Path("/tmp/codesift-written-eval"))
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--max-per-package", type=int, default=0)
+    args = parser.parse_args(argv)
+    rerank: dict[str, Any] = {}
+    if args.stage1_model is not None:
+        rerank["light_model"] = args.stage1_model
+    if args.stage2_model is not None:
+        rerank["heavy_model"] = args.stage2_model
+    overrides = {"rerank": rerank} if rerank else {}
+    approaches = args.approaches.split(",")
+    known = packages()
+    by_package: dict[str, list[dict]] = defaultdict(list)
+    for row in read_jsonl(RESOLVED / f"{args.split}.jsonl"):
+        by_package[row["package"]].append(row)
+    scores: dict[str, dict[str, list[Scores]]] = defaultdict(lambda: defaultdict(list))
+    for name, rows in sorted(by_package.items()):
+        rows = rows[: args.max_per_package] if args.max_per_package else rows
+        root = known[name].root()
+        assert root is not None, f"{name}: sources not installed"
+        got = run_package(root, rows, overrides, args.work, approaches)
+        language = known[name].language
+        for approach, per_query in got.items():
+            scores[approach]["all"] += per_query
+            scores[approach][language] += per_query
+        line = "  ".join(f"{a} {mean_scores(got[a]).mrr10:.3f}" for a in approaches)
+        print(f"{name:18} {len(rows):4}  {line}", file=sys.stderr)
+    report = {"split": args.split, "models": overrides,
+              "approaches": {a: {group: {"n": len(v), **mean_scores(v).to_json()}
+                                 for group, v in sorted(groups.items())}
+                             for a, groups in scores.items()}}
+    print(f"split: {args.split} ({len(scores[approaches[0]]['all'])} questions)")
+    for approach, groups in report["approaches"].items():
+        cells = "  ".join(f"{g} {v['mrr@10']:.3f}" for g, v in groups.items())
+        print(f"{approach:8} MRR@10  {cells}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
