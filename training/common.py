@@ -29,6 +29,9 @@ DENYLIST = frozenset({
     # Rust
     "tokio", "serde", "serde_json", "serde_derive", "clap", "clap_derive", "reqwest",
     "hyper", "actix-web",
+    # Java (reserved for outside evaluation; never mined or written about)
+    "gson", "jackson", "jackson-core", "jackson-databind", "guava", "okhttp", "commons-lang",
+    "commons-lang3",
 })
 
 LANGUAGES = ("python", "javascript", "typescript", "go", "rust")
