@@ -25,8 +25,9 @@ from typing import Any
 
 from codesift.config import load_config
 from codesift.evaluation.metrics import load_queries
-from codesift.evaluation.runner import APPROACHES, run_eval
+from codesift.evaluation.runner import run_eval
 from codesift.index.indexer import sync
+from codesift.kinds import APPROACHES
 from codesift.workspace import Workspace
 
 from .data import corpus, make_docstring_set

@@ -38,6 +38,9 @@ class Recorder:
     def index_progress(self, root: Path, done: int, total: int) -> None:
         pass
 
+    def embed_progress(self, root: Path, done: int, total: int) -> None:
+        pass
+
     def index_finished(self, root: Path, report: SyncReport | None, error: str | None
                        ) -> None:
         if error is not None:

@@ -67,7 +67,8 @@ async def client(lsp_client: Client, workspace: Path, tmp_path: Path, tiny_model
         workspace_folders=[t.WorkspaceFolder(root.as_uri(), "ws")],
         initialization_options={"index": {"index_dir": str(tmp_path / "index")},
                                 "rerank": {"heavy_model": str(tiny_models[1]),
-                                           "interactive_budget_ms": 0}}))
+                                           "interactive_budget_ms": 0,
+                                           "background_embed": False}}))
     yield
     await lsp_client.shutdown_session()
 

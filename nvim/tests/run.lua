@@ -92,11 +92,76 @@ vim.deprecate = function(name, ...)
   return real_deprecate(name, ...)
 end
 
+-- the status and stage-report text, from crafted answers (no server)
+local function pure_checks()
+  local search = require("codesift.search")
+  local quickfix = require("codesift.quickfix")
+  local codesift = require("codesift")
+  local budget = { name = "heavy", ran = false, reason = "time budget spent before the heavy stage" }
+  local light = { name = "light", ran = true, ["in"] = 100, out = 100, ms = 200, cache_hits = 8, unscored = 92 }
+  local partial = { stages = { light, budget } }
+  check("ranking_summary: unscored candidates and a stage skipped for the budget",
+    search.ranking_summary(partial) == "partially ranked: 92 unscored, heavy stage skipped: time budget spent",
+    search.ranking_summary(partial))
+  local two_roots = { stages = {
+    { root = "file:///a", name = "light", ran = true, unscored = 1200 },
+    { root = "file:///b", name = "light", ran = true, unscored = 34 },
+    budget, budget,
+  } }
+  check("ranking_summary: sums over folders, names a skipped stage once",
+    search.ranking_summary(two_roots) == "partially ranked: 1234 unscored, heavy stage skipped: time budget spent",
+    search.ranking_summary(two_roots))
+  local failed_model = search.ranking_summary({ stages = { { name = "light", ran = false, reason = string.rep("x", 300) } } })
+  check("ranking_summary: a failed model is partial, its long reason cut",
+    failed_model ~= nil and failed_model:find("^light stage skipped: x+%.%.%.$") ~= nil and #failed_model < 120, failed_model)
+  local complete = true
+  for _, reason in ipairs({
+    "rerank.heavy_model is empty",
+    "regex query: exact matches keep their lexical order",
+    "reranking switched off",
+    "early exit: exact definition JSONDecoder leads by 0.40 (>= 0.05)",
+    "fewer than two candidates",
+  }) do
+    local ran = { name = "light", ran = true, ms = 183, cache_hits = 0 }
+    if search.ranking_summary({ stages = { ran, { name = "heavy", ran = false, reason = reason } } }) ~= nil then
+      complete = false
+    end
+  end
+  check("ranking_summary: nil when fully ranked or a stage was not wanted",
+    complete and search.ranking_summary({ stages = {} }) == nil and search.ranking_summary({}) == nil
+      and search.ranking_summary(nil) == nil)
+  local title = quickfix.title({ query = "parse json", result = partial }, "final", 20)
+  check("the final list title says it is partially ranked",
+    title == "CodeSift [final] parse json (20, light 200 ms, partially ranked: 92 unscored, heavy stage skipped: time budget spent)",
+    title)
+  check("a snapshot's title does not judge the ranking",
+    quickfix.title({ query = "q", result = partial }, "light", 3) == "CodeSift [light] q (3)")
+
+  local fe = codesift.format_embedding
+  check("format_embedding: each state",
+    fe({ state = "running", done = 12000, total = 89000 }) == "12000/89000 chunks (running)"
+      and fe({ state = "done", done = 89000, total = 89000 }) == "89000 chunks (done)"
+      and fe({ state = "waiting" }) == "waiting"
+      and fe({ state = "off", done = 0, total = 0 }) == "off"
+      and fe({ state = "failed", done = 64, total = 900 }) == "64/900 chunks (failed)"
+      and fe({ state = "too large", done = 0, total = 400000 }) == "off: 400000 chunks, over rerank.background_embed_max_chunks"
+      and fe(nil) == nil and fe(vim.NIL) == nil,
+    fe({ state = "running", done = 12000, total = 89000 }))
+  local root = { uri = "file:///ws/app", index_dir = "/cache/3f2a", indexing = false, files = 2273, chunks = 61840,
+    symbols = 55012, languages = { python = 2250 }, unsaved_buffers = 0, model_failures = {} }
+  local old = table.concat(codesift.format_status({ version = "0.1.0", roots = { root } }), "\n")
+  root.embedding = { state = "running", done = 12000, total = 61840 }
+  local new = table.concat(codesift.format_status({ version = "0.1.0", roots = { root } }), "\n")
+  check("format_status: an embedding line per folder (none from an older server)",
+    new:find("\n    embedding: 12000/61840 chunks (running)", 1, true) ~= nil and old:find("embedding", 1, true) == nil, new)
+end
+
 local function run()
   vim.opt.runtimepath:prepend(plugin_dir)
   vim.cmd("runtime plugin/codesift.lua")
   out("     " .. vim.fn.matchstr(vim.fn.execute("version"), "NVIM v[^\n]*"))
   check("the plugin file defines :CodeSift", vim.fn.exists(":CodeSift") == 2)
+  pure_checks()
 
   -- a workspace of real code: the standard library's json package
   local stdlib = vim.fn.trim(vim.fn.system({ python, "-c", 'import sysconfig; print(sysconfig.get_paths()["stdlib"])' }))
@@ -119,7 +184,8 @@ local function run()
   local real_progress = vim.lsp.handlers["$/progress"]
   vim.lsp.handlers["$/progress"] = function(err, params, ctx, cfg)
     table.insert(default_progress, { token = params.token, kind = params.value and params.value.kind,
-      stage = params.value and params.value.stage })
+      stage = params.value and params.value.stage, title = params.value and params.value.title,
+      message = params.value and params.value.message })
     return real_progress(err, params, ctx, cfg)
   end
 
@@ -166,15 +232,20 @@ local function run()
       vim.inspect(status)) then
     return
   end
-  vim.wait(10000, function()
-    return default_progress[#default_progress] and default_progress[#default_progress].kind == "end"
-  end, 20)
-  local kinds = {}
-  for _, p in ipairs(default_progress) do
-    if type(p.token) == "string" and p.token:find("^codesift%-index") then
-      table.insert(kinds, p.kind)
+  local function index_kinds()
+    local kinds = {}
+    for _, p in ipairs(default_progress) do
+      if type(p.token) == "string" and p.token:find("^codesift%-index") then
+        table.insert(kinds, p.kind)
+      end
     end
+    return kinds
   end
+  vim.wait(10000, function()
+    local kinds = index_kinds()
+    return kinds[#kinds] == "end" -- (embedding progress may follow it)
+  end, 20)
+  local kinds = index_kinds()
   check("indexing progress (begin ... end) reaches the default $/progress handler",
     kinds[1] == "begin" and kinds[#kinds] == "end", table.concat(kinds, ","))
   local progress_seen = #default_progress
@@ -449,6 +520,28 @@ local function run()
   end, 20)
   check(":CodeSiftStatus prints the root and its files",
     printed:find(ws .. ": ready", 1, true) ~= nil and printed:find("files", 1, true) ~= nil, printed)
+  check(":CodeSiftStatus prints the root's background embedding",
+    printed:find("\n    embedding: %S") ~= nil, printed)
+
+  -- background embedding progress (begin/report/end on codesift-embed tokens) goes to
+  -- the default handler like indexing; the test does not wait for it to finish
+  local embed_ok, embed_seen, open = true, 0, {}
+  for _, p in ipairs(default_progress) do
+    if type(p.token) == "string" and p.token:find("^codesift%-embed%-") then
+      embed_seen = embed_seen + 1
+      if p.kind == "begin" then
+        open[p.token] = true
+        embed_ok = embed_ok and type(p.title) == "string" and p.title:find("^Embedding ") ~= nil
+      elseif not open[p.token] then
+        embed_ok = false
+      elseif p.kind == "end" then
+        open[p.token] = nil
+        embed_ok = embed_ok and type(p.message) == "string" and p.message:find("chunks embedded", 1, true) ~= nil
+      end
+    end
+  end
+  out(string.format("     embedding progress messages so far: %d", embed_seen))
+  check("embedding progress reaches the default $/progress handler, begin first", embed_ok)
 
   -- the Telescope view, against a stand-in of the telescope modules it calls
   vim.opt.runtimepath:prepend(tests_dir .. "/telescope_stub")
@@ -471,6 +564,34 @@ local function run()
   check("telescope view: the last refresh holds the final ranking, in order", same and #shown > 0)
   check("telescope view: the results title shows the stage",
     picker and picker.title ~= nil and picker.title:find("^CodeSift %[final%]") ~= nil, picker and picker.title)
+
+  -- a 1 ms budget is spent before the model stages start: the list title says so
+  local function index_ends()
+    local n = 0
+    for _, kind in ipairs(index_kinds()) do
+      n = n + (kind == "end" and 1 or 0)
+    end
+    return n
+  end
+  local ends_before = index_ends()
+  require("codesift.compat").notify(client, "workspace/didChangeConfiguration", { settings = {
+    index = { index_dir = tmp .. "/index" }, rerank = { interactive_budget_ms = 1 } } })
+  -- new settings reopen the folder: a sync with its own index progress
+  vim.wait(90000, function()
+    return index_ends() > ends_before
+  end, 20)
+  vim.api.nvim_set_current_win(source_win)
+  vim.cmd("CodeSift " .. QUERY)
+  local budgeted = codesift.last_search()
+  vim.wait(120000, function()
+    return budgeted.done
+  end, 20)
+  local budget_title = vim.fn.getqflist({ title = 1 }).title
+  out("     quickfix title: " .. budget_title)
+  check("with a 1 ms budget the final list title says it is partially ranked",
+    budgeted.done and not budgeted.error and budget_title:find("^CodeSift %[final%]") ~= nil
+      and (budget_title:find("partially ranked", 1, true) or budget_title:find("stage skipped", 1, true)) ~= nil,
+    budget_title)
 
   local messages = vim.fn.execute("messages")
   check("no deprecation warnings", not messages:lower():find("deprecat"), messages)

@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -21,14 +21,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import __version__
 from .config import Config, load_config
 from .errors import IndexBusyError, UserError
-from .evaluation.metrics import load_queries
-from .evaluation.report import print_report
-from .evaluation.runner import APPROACHES, run_eval
-from .index.indexer import SyncReport, sync
 from .index.store import Store
+from .kinds import APPROACHES
+from .retrieve import dense
 from .retrieve.candidate import Filters
 from .search import Searcher, SearchRequest, SearchResult
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .index.indexer import SyncReport
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 SNIPPET_LINES = 4
@@ -163,13 +164,21 @@ def _sync_with_progress(workspace: Workspace, store: Store, console: Console,
         TextColumn("{task.fields[current]}", style="dim"),
         console=console, transient=True, disable=not console.is_terminal,
     )
+    from .index.indexer import sync  # tree-sitter: only when the index is refreshed
+
     with progress:
         task = progress.add_task("index", total=None, current="")
 
         def report(done: int, total: int, rel: str) -> None:
             progress.update(task, completed=done, total=total, current=rel[-50:])
 
-        return sync(workspace, store, wait=wait, progress=report)
+        result = sync(workspace, store, wait=wait, progress=report)
+        if workspace.config.retrieve.strategy != "lexical":
+            missing = store.stats()["chunks"]
+            embed_task = progress.add_task("embed", total=missing, current="static embeddings")
+            dense.refresh(store, workspace.config,
+                          lambda done: progress.update(embed_task, completed=done))
+        return result
 
 
 def cmd_index(args: argparse.Namespace, err: Console) -> int:
@@ -242,6 +251,10 @@ def cmd_eval(args: argparse.Namespace, out: Console, err: Console) -> int:
     if (args.final_k is not None and args.final_k < 1) or (args.pool_size is not None
                                                           and args.pool_size < 1):
         raise UserError("--final-k and --pool-size must be at least 1")
+    from .evaluation.metrics import load_queries  # numpy and the models: only for eval
+    from .evaluation.report import print_report
+    from .evaluation.runner import run_eval
+
     queries = load_queries(args.queries)[: args.max_queries]
     workspace = _workspace(args.root, args)
     args.final_k = args.final_k or workspace.config.rerank.final_k

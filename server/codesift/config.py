@@ -12,7 +12,7 @@ import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, Literal, get_type_hints
 
 import dacite
 
@@ -60,6 +60,7 @@ class FusionWeights:
     keyword: float = 0.5
     ast: float = 0.3
     regex: float = 0.2
+    dense: float = 0.0  # dense candidates join the pool by reserved places, not by score
 
 
 @dataclass
@@ -74,6 +75,12 @@ class RetrieveConfig:
         default_factory=lambda: FusionWeights(keyword=0.3, ast=0.5, regex=0.2)
     )
     regex_timeout_ms: int = 1000
+    # dense candidates from a static embedding of every chunk: "hybrid" adds them to every
+    # natural-language pool, "auto" only when the lexical pool looks weak, "lexical" never
+    strategy: Literal["hybrid", "auto", "lexical"] = "hybrid"
+    dense_model: str = "wordllama-l2"  # "" switches dense candidates off
+    dense_keep: int = 20  # places in the pool reserved for dense candidates
+    min_confidence: float = 0.5  # "auto": the lexical pool's top fused score below this
 
 
 @dataclass
@@ -114,6 +121,9 @@ class RerankConfig:
     # the language server's latency budget for the model stages of one search (ms);
     # what is left unscored is embedded in idle time afterwards. The CLI has none.
     interactive_budget_ms: int = 200
+    # the language server embeds every chunk with the light model in idle time
+    background_embed: bool = True
+    background_embed_max_chunks: int = 300_000
     threads: int = 0
     batch_size: int = 8
     cache_entries: int = 50_000

@@ -12,3 +12,6 @@ SnapshotStage = Literal["candidates", "light", "final"]
 ROUTES: tuple[Route, ...] = get_args(Route)
 MODEL_STAGES: tuple[ModelStage, ...] = get_args(ModelStage)
 SNAPSHOTS: tuple[SnapshotStage, ...] = get_args(SnapshotStage)
+
+# ranking approaches ``codesift eval`` compares
+APPROACHES = ("lexical", "light", "heavy", "cascade", "dense")

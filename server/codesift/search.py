@@ -11,18 +11,21 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .errors import Cancelled
 from .index.store import Store
 from .kinds import Route, SnapshotStage
 from .query import QueryAnalysis, analyze
-from .rerank.cascade import Cascade, StageReport, documents_for
-from .rerank.onnx import CancelCheck
-from .rerank.scorers import BiEncoderScorer, ModelPool
+from .rerank.stages import CancelCheck, StageReport, lexical_snapshots, skip_reason
 from .retrieve.candidate import Candidate, Filters
-from .retrieve.fuse import fuse
+from .retrieve.fuse import fuse, with_reserved
 from .retrieve.generators import build_generators
+
+if TYPE_CHECKING:
+    from .rerank.cascade import Cascade
+    from .rerank.scorers import ModelPool
 
 SNIPPET_MAX_LINES = 40
 PREFETCH_SLICE = 2
@@ -89,8 +92,25 @@ class Searcher:
         self.store = store
         self.config = config
         self.generators = build_generators(store, config.retrieve)
-        self.models = models if models is not None else ModelPool(config.rerank, store)
-        self.cascade = Cascade(store, config.rerank, self.models)
+        self._models = models
+        self._cascade: Cascade | None = None
+
+    @property
+    def models(self) -> ModelPool:
+        """The model pool, loaded on first use (a lexical search never imports it)."""
+        if self._models is None:
+            from .rerank.scorers import ModelPool
+
+            self._models = ModelPool(self.config.rerank, self.store)
+        return self._models
+
+    @property
+    def cascade(self) -> Cascade:
+        if self._cascade is None:
+            from .rerank.cascade import Cascade
+
+            self._cascade = Cascade(self.store, self.config.rerank, self.models)
+        return self._cascade
 
     def candidates(self, request: SearchRequest, timings: dict[str, float]
                    ) -> tuple[QueryAnalysis, list[Candidate]]:
@@ -108,13 +128,22 @@ class Searcher:
         allowed = request.filters.allowed_file_ids(self.store)
         lap("analyze")
         by_source: dict[str, list[Candidate]] = {}
-        for generator in self.generators[analysis.route]:
-            by_source[generator.name] = generator.candidates(
-                analysis, rc.per_generator_limit, allowed)
-            lap(generator.name)
+        generators = self.generators[analysis.route]
+        for generator in generators:
+            if not generator.semantic:
+                by_source[generator.name] = generator.candidates(
+                    analysis, rc.per_generator_limit, allowed)
+                lap(generator.name)
         weights = rc.symbol_weights if analysis.route == "symbol" else rc.weights
         pool = fuse(by_source, weights, rc.pool_size)
         lap("fuse")
+        if rc.strategy == "hybrid" or (rc.strategy == "auto" and (
+                not pool or pool[0].score < rc.min_confidence)):
+            for generator in generators:
+                if generator.semantic:
+                    found = generator.candidates(analysis, rc.dense_keep * 3, allowed)
+                    pool = with_reserved(pool, found, rc.dense_keep)
+                    lap(generator.name)
         return analysis, pool
 
     def stream(self, request: SearchRequest, cancel: CancelCheck | None = None
@@ -126,8 +155,11 @@ class Searcher:
         timings: dict[str, float] = {}
         analysis, pool = self.candidates(request, timings)
         timings["candidates"] = (time.perf_counter() - started) * 1000.0
-        for snap in self.cascade.run(analysis, pool, request.limit, cancel, request.rerank,
-                                     deadline):
+        skip = skip_reason(analysis, pool, request.rerank and self.config.rerank.enabled)
+        snapshots = (lexical_snapshots(pool, request.limit, skip, self.config.rerank.heavy_model)
+                     if skip else self.cascade.run(analysis, pool, request.limit, cancel,
+                                                   request.rerank, deadline))
+        for snap in snapshots:
             clock = time.perf_counter()
             hits = [self._hit(c) for c in snap.candidates]
             timings.update(snap.timings_ms)
@@ -142,6 +174,9 @@ class Searcher:
         light = self.config.rerank.light_model
         if not (request.rerank and self.config.rerank.enabled and light):
             return 0
+        from .rerank.cascade import documents_for
+        from .rerank.scorers import BiEncoderScorer
+
         scorer = self.models.get(light)
         if not isinstance(scorer, BiEncoderScorer):
             return 0
@@ -155,6 +190,30 @@ class Searcher:
         except Cancelled:
             return 0
         return len(documents) - hits
+
+    def embed_pending(self, batch: int, cancel: CancelCheck | None = None
+                      ) -> tuple[int, int] | None:
+        """Background work: embed up to ``batch`` chunks the light model has not seen, in
+        small slices that ``cancel`` can stop between. Returns (chunks embedded, all
+        chunks), or None when there is no bi-encoder light model."""
+        from .rerank.cascade import documents_for
+        from .rerank.scorers import BiEncoderScorer
+
+        light = self.config.rerank.light_model
+        scorer = self.models.get(light) if light and self.config.rerank.enabled else None
+        if not isinstance(scorer, BiEncoderScorer):
+            return None
+        cache = self.models.embeddings
+        rows = self.store.chunks_by_id(cache.chunks_without(scorer.cache_id, batch))
+        pool = [Candidate(r.file_id, r.path, r.language, r.start_line, r.end_line, r.symbol,
+                          r.kind, r.id) for r in rows]
+        if pool:
+            try:
+                scorer.embed_documents(documents_for(self.store, pool), cancel,
+                                       slice_size=PREFETCH_SLICE)
+            except Cancelled:
+                pass
+        return cache.coverage(scorer.cache_id)
 
     def search(self, request: SearchRequest, cancel: CancelCheck | None = None
                ) -> SearchResult:

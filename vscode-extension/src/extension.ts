@@ -198,6 +198,7 @@ class CodesiftExtension {
     const client = new LanguageClient('codesift', 'CodeSift', serverOptions, clientOptions);
     client.onDidChangeState((event) => {
       if (event.newState === State.Stopped && this.client === client) {
+        this.progress.clearRuns();
         this.progress.setFailed('the language server is not running');
         this.refreshStatusBar();
       } else if (event.newState === State.Running) {

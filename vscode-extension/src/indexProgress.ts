@@ -1,7 +1,7 @@
-// The status bar item's content, from the server's indexing progress and status.
-// No `vscode` import.
+// The status bar item's content, from the server's indexing and background embedding
+// progress and its status. No `vscode` import.
 
-import { INDEX_TOKEN_PREFIX, type ProgressToken, type Status } from './protocol';
+import { EMBED_TOKEN_PREFIX, INDEX_TOKEN_PREFIX, type ProgressToken, type Status } from './protocol';
 import { formatNumber, totalFiles, uriBaseName } from './render';
 
 export interface WorkDoneValue {
@@ -26,33 +26,51 @@ export function isIndexToken(token: ProgressToken): boolean {
   return typeof token === 'string' && token.startsWith(INDEX_TOKEN_PREFIX);
 }
 
+export function isEmbedToken(token: ProgressToken): boolean {
+  return typeof token === 'string' && token.startsWith(EMBED_TOKEN_PREFIX);
+}
+
+/** "$(sync~spin) CodeSift: <verb> 42%" (the mean over folders) and a line per folder. */
+function runningView(verb: string, runs: Running[], footer: string): StatusBarView {
+  const known = runs.filter((r) => r.percentage !== undefined);
+  const percent =
+    known.length > 0
+      ? Math.round(known.reduce((s, r) => s + (r.percentage ?? 0), 0) / known.length)
+      : undefined;
+  const text = `$(sync~spin) CodeSift: ${verb}${percent !== undefined ? ` ${percent}%` : '…'}`;
+  const tooltip = runs.map((r) => [r.title, r.message].filter(Boolean).join(': ')).join('\n');
+  return { text, tooltip: `${tooltip}\n${footer}` };
+}
+
 export class IndexProgress {
   private readonly running = new Map<ProgressToken, Running>();
+  private readonly embedding = new Map<ProgressToken, Running>();
   private status: Status | undefined;
   private lastMessage: string | undefined;
   private failed: string | undefined;
 
-  /** Feeds one `$/progress` value. Returns true when it was about indexing; the
-   * caller then refreshes the status bar (and, when `finished`, asks for status). */
+  /** Feeds one `$/progress` value. Returns true when it was about indexing or
+   * embedding; the caller then refreshes the status bar (and, on `end`, asks for status). */
   onProgress(token: ProgressToken, value: WorkDoneValue): boolean {
-    if (!isIndexToken(token)) {
+    const runs = isIndexToken(token) ? this.running : isEmbedToken(token) ? this.embedding : undefined;
+    if (runs === undefined) {
       return false;
     }
     if (value.kind === 'begin') {
-      this.running.set(token, {
-        title: value.title ?? 'Indexing',
+      runs.set(token, {
+        title: value.title ?? (runs === this.running ? 'Indexing' : 'Embedding'),
         message: value.message,
         percentage: value.percentage,
       });
       this.failed = undefined;
     } else if (value.kind === 'report') {
-      const run = this.running.get(token);
+      const run = runs.get(token);
       if (run !== undefined) {
         run.message = value.message ?? run.message;
         run.percentage = value.percentage ?? run.percentage;
       }
     } else if (value.kind === 'end') {
-      this.running.delete(token);
+      runs.delete(token);
       this.lastMessage = value.message;
     }
     return true;
@@ -63,10 +81,21 @@ export class IndexProgress {
     return this.running.size > 0;
   }
 
+  /** True while any embed token is between begin and end. */
+  get embeddingRunning(): boolean {
+    return this.embedding.size > 0;
+  }
+
   /** True when the server's status says a folder is (still) indexing although no
    * progress is running here (the caller then polls status). */
   get indexingPerStatus(): boolean {
     return this.status?.roots.some((r) => r.indexing) ?? false;
+  }
+
+  /** Forgets every running progress (the server stopped: its tokens are gone). */
+  clearRuns(): void {
+    this.running.clear();
+    this.embedding.clear();
   }
 
   setStatus(status: Status): void {
@@ -81,25 +110,25 @@ export class IndexProgress {
     if (this.failed !== undefined) {
       return { text: '$(error) CodeSift', tooltip: `CodeSift: ${this.failed}\nClick for details.` };
     }
+    // indexing first: embedding follows it, and searches wait for the index
     if (this.running.size > 0) {
-      const runs = [...this.running.values()];
-      const known = runs.filter((r) => r.percentage !== undefined);
-      const percent =
-        known.length > 0
-          ? Math.round(known.reduce((s, r) => s + (r.percentage ?? 0), 0) / known.length)
-          : undefined;
-      const text = `$(sync~spin) CodeSift: indexing${percent !== undefined ? ` ${percent}%` : '…'}`;
-      const tooltip = runs.map((r) => [r.title, r.message].filter(Boolean).join(': ')).join('\n');
-      return { text, tooltip: `${tooltip}\nClick for status.` };
+      return runningView('indexing', [...this.running.values()], 'Click for status.');
+    }
+    if (this.status !== undefined && this.indexingPerStatus) {
+      return {
+        text: '$(sync~spin) CodeSift: indexing…',
+        tooltip: `${formatNumber(totalFiles(this.status))} files so far\nClick for status.`,
+      };
+    }
+    if (this.embedding.size > 0) {
+      return runningView(
+        'embedding',
+        [...this.embedding.values()],
+        'Searches may rank partially until it finishes.\nClick for status.',
+      );
     }
     if (this.status !== undefined) {
       const files = totalFiles(this.status);
-      if (this.indexingPerStatus) {
-        return {
-          text: '$(sync~spin) CodeSift: indexing…',
-          tooltip: `${formatNumber(files)} files so far\nClick for status.`,
-        };
-      }
       const folders = this.status.roots.map(
         (r) => `${uriBaseName(r.uri)}: ${formatNumber(r.files)} files, ${formatNumber(r.chunks)} chunks`,
       );

@@ -8,6 +8,8 @@ export const REINDEX = 'codesift/reindex';
 export const RELEVANT_CODE = 'codesift.relevantCode';
 /** Work-done progress tokens the server creates for indexing start with this. */
 export const INDEX_TOKEN_PREFIX = 'codesift-index-';
+/** ... and for background embedding (the light model embeds every chunk in idle time). */
+export const EMBED_TOKEN_PREFIX = 'codesift-embed-';
 
 /** JSON-RPC / LSP error codes the client treats specially. */
 export const ErrorCode = {
@@ -85,6 +87,15 @@ export interface SearchAnswer extends Snapshot {
   stages?: StageReport[];
 }
 
+export type EmbeddingState = 'waiting' | 'running' | 'done' | 'off' | 'too large' | 'failed' | (string & {});
+
+/** A root's background embedding (`done`/`total` may be absent while `waiting`). */
+export interface EmbeddingStatus {
+  state: EmbeddingState;
+  done?: number;
+  total?: number;
+}
+
 export interface RootStatus {
   uri: string;
   index_dir: string;
@@ -96,6 +107,8 @@ export interface RootStatus {
   last_update: number | null;
   unsaved_buffers: number;
   model_failures: Record<string, string>;
+  /** Absent from servers older than background embedding. */
+  embedding?: EmbeddingStatus;
 }
 
 export interface LatencyStats {

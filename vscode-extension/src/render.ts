@@ -1,7 +1,7 @@
 // How results and status look: plain data, turned into VS Code objects by the extension.
 // No `vscode` import.
 
-import type { Location, Range, SearchHit, Status } from './protocol';
+import type { EmbeddingStatus, Location, Range, SearchHit, StageReport, Status } from './protocol';
 import type { SearchState } from './search';
 
 export interface ResultItem {
@@ -107,7 +107,49 @@ export function searchTitle(state: SearchState): string {
   if (!state.busy && typeof total === 'number') {
     parts.push(`${Math.round(total)} ms`);
   }
+  const partial = state.busy ? undefined : rankingSummary(state.stages);
+  if (partial !== undefined) {
+    parts.push(partial);
+  }
   return `${base} — ${parts.join(', ')}`;
+}
+
+/** Reasons for a skipped model stage that leave the ranking complete: the stage was
+ * not wanted for this query or by the settings. Any other reason (the time budget, a
+ * model that failed) means the stage should have run. */
+const COMPLETE_SKIPS = [
+  /^rerank\.\w+ is empty/,
+  /^regex query/,
+  /^reranking switched off/,
+  /^early exit/,
+  /^fewer than two candidates/,
+];
+
+const REASON_MAX = 80;
+
+/**
+ * Why the final answer is only partially ranked, from its `stages`, or undefined when
+ * it is fully ranked: "partially ranked: 92 unscored" (the time budget left candidates
+ * unscored by a model stage) and/or "heavy stage skipped: time budget spent".
+ */
+export function rankingSummary(stages: readonly StageReport[] | undefined): string | undefined {
+  const parts: string[] = [];
+  const unscored = (stages ?? []).reduce((n, s) => n + (s.ran && typeof s.unscored === 'number' ? s.unscored : 0), 0);
+  if (unscored > 0) {
+    parts.push(`partially ranked: ${formatNumber(unscored)} unscored`);
+  }
+  for (const stage of stages ?? []) {
+    const reason = stage.reason ?? '';
+    if (stage.ran || COMPLETE_SKIPS.some((re) => re.test(reason))) {
+      continue;
+    }
+    const why = reason.replace(/ before the \w+ stage$/, '') || 'no reason given';
+    const text = `${stage.name} stage skipped: ${why.length > REASON_MAX ? `${why.slice(0, REASON_MAX - 1)}…` : why}`;
+    if (!parts.includes(text)) {
+      parts.push(text); // once, although each folder reports its own stages
+    }
+  }
+  return parts.length > 0 ? parts.join(', ') : undefined;
 }
 
 /** The single row shown when there is nothing to pick (an error or no results). */
@@ -218,6 +260,10 @@ export function renderStatus(status: Status, now: number = Date.now()): string {
     if (root.unsaved_buffers > 0) {
       lines.push(`  unsaved:      ${root.unsaved_buffers} buffer(s) indexed from the editor`);
     }
+    const embedding = describeEmbedding(root.embedding);
+    if (embedding !== undefined) {
+      lines.push(`  embedding:    ${embedding}`);
+    }
     lines.push(`  index:        ${root.index_dir}`);
     for (const [model, failure] of Object.entries(root.model_failures ?? {})) {
       lines.push(`  model failed: ${model}: ${failure}`);
@@ -236,6 +282,26 @@ export function renderStatus(status: Status, now: number = Date.now()): string {
     }
   }
   return lines.join('\n');
+}
+
+/** A root's background embedding for the status report, e.g.
+ * "12,000/89,000 chunks (running)", "89,000 chunks (done)" or "off". */
+export function describeEmbedding(embedding: EmbeddingStatus | undefined): string | undefined {
+  if (typeof embedding?.state !== 'string') {
+    return undefined; // a server without background embedding
+  }
+  const { state, done, total } = embedding;
+  if (typeof done !== 'number' || typeof total !== 'number' || total <= 0) {
+    return state;
+  }
+  switch (state) {
+    case 'done':
+      return `${formatNumber(total)} chunks (done)`;
+    case 'too large':
+      return `off: ${formatNumber(total)} chunks, over rerank.background_embed_max_chunks`;
+    default:
+      return `${formatNumber(done)}/${formatNumber(total)} chunks (${state})`;
+  }
 }
 
 export function formatAge(seconds: number): string {

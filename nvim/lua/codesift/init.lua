@@ -219,6 +219,25 @@ local function num(value)
   return type(value) == "number" and value or 0
 end
 
+--- A root's background embedding (codesift/status `embedding`) as text, e.g.
+--- "12000/89000 chunks (running)", "89000 chunks (done)" or "off"; nil when the
+--- server does not report it.
+---@return string|nil
+function M.format_embedding(embedding)
+  if type(embedding) ~= "table" or type(embedding.state) ~= "string" then
+    return nil
+  end
+  local state, done, total = embedding.state, embedding.done, embedding.total
+  if type(done) ~= "number" or type(total) ~= "number" or total <= 0 then
+    return state
+  elseif state == "done" then
+    return string.format("%d chunks (done)", total)
+  elseif state == "too large" then
+    return string.format("off: %d chunks, over rerank.background_embed_max_chunks", total)
+  end
+  return string.format("%d/%d chunks (%s)", done, total, state)
+end
+
 --- codesift/status as lines of text.
 function M.format_status(status)
   local lines = { "codesift " .. tostring(status.version or "?") }
@@ -237,6 +256,10 @@ function M.format_status(status)
     ))
     if type(root.index_dir) == "string" then
       table.insert(lines, "    index: " .. root.index_dir)
+    end
+    local embedding = M.format_embedding(root.embedding)
+    if embedding then
+      table.insert(lines, "    embedding: " .. embedding)
     end
     if num(root.unsaved_buffers) > 0 then
       table.insert(lines, string.format("    unsaved buffers: %d", root.unsaved_buffers))

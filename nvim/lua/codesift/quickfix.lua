@@ -57,6 +57,10 @@ function M.title(state, stage, count)
     if stages ~= "" then
       extra = extra .. ", " .. stages
     end
+    local partial = search.ranking_summary(state.result)
+    if partial then
+      extra = extra .. ", " .. partial
+    end
   end
   return string.format("CodeSift [%s] %s (%s)", stage, state.query, extra)
 end

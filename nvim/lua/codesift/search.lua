@@ -129,7 +129,62 @@ function M.start(client, opts, view)
   return state
 end
 
---- "light 183 ms, heavy skipped (reason)" from the answer's stage report.
+-- Reasons for a skipped model stage that leave the ranking complete (the stage was
+-- not wanted for this query or by the settings); any other reason (the time budget,
+-- a model that failed) means it should have run.
+local COMPLETE_SKIPS = {
+  "^rerank%.[%w_]+ is empty",
+  "^regex query",
+  "^reranking switched off",
+  "^early exit",
+  "^fewer than two candidates",
+}
+local REASON_MAX = 80
+
+local function complete_skip(reason)
+  for _, pattern in ipairs(COMPLETE_SKIPS) do
+    if reason:find(pattern) then
+      return true
+    end
+  end
+  return false
+end
+
+--- Why the answer is only partially ranked, from its `stages`, or nil when it is
+--- fully ranked: "partially ranked: 92 unscored" (the time budget left candidates
+--- unscored by a model stage) and/or "heavy stage skipped: time budget spent".
+---@return string|nil
+function M.ranking_summary(result)
+  local stages = type(result) == "table" and type(result.stages) == "table" and result.stages or {}
+  local parts, seen, unscored = {}, {}, 0
+  for _, stage in ipairs(stages) do
+    if stage.ran and type(stage.unscored) == "number" then
+      unscored = unscored + stage.unscored
+    end
+  end
+  if unscored > 0 then
+    table.insert(parts, string.format("partially ranked: %d unscored", unscored))
+  end
+  for _, stage in ipairs(stages) do
+    local reason = type(stage.reason) == "string" and stage.reason or ""
+    if not stage.ran and not complete_skip(reason) then
+      local why = reason:gsub(" before the %w+ stage$", "")
+      if why == "" then
+        why = "no reason given"
+      elseif #why > REASON_MAX then
+        why = why:sub(1, REASON_MAX - 3) .. "..."
+      end
+      local text = string.format("%s stage skipped: %s", tostring(stage.name), why)
+      if not seen[text] then -- once, although each folder reports its own stages
+        seen[text] = true
+        table.insert(parts, text)
+      end
+    end
+  end
+  return #parts > 0 and table.concat(parts, ", ") or nil
+end
+
+--- "light 183 ms, heavy 95 ms" from the answer's stage report (the stages that ran).
 function M.describe_stages(result)
   local parts = {}
   for _, stage in ipairs((result and result.stages) or {}) do

@@ -51,6 +51,9 @@ def print_report(results: Sequence[ApproachResult], header: str, console: Consol
             extra.append(f"repeated query {_ms(r.repeat_ms)}")
         if r.setup_ms is not None:
             extra.append(f"embedding every chunk took {r.setup_ms / 1000:.1f} s")
+        if r.pool_recall is not None:
+            extra.append(f"pool recall {r.pool_recall:.3f} (a target among the candidates "
+                         "the models rerank)")
         if r.reason:
             extra.append(f"[yellow]{r.reason}[/]")
         detail = " · ".join(stages + extra)

@@ -28,9 +28,16 @@ from ..rerank.document import Document
 from ..rerank.scorers import BiEncoderScorer, ModelPool
 from ..retrieve.candidate import Candidate
 from ..search import Searcher, SearchRequest
-from .metrics import EvalQuery, Ranked, Scores, mean_scores, percentile, query_scores
+from .metrics import (
+    EvalQuery,
+    Ranked,
+    Scores,
+    mean_scores,
+    percentile,
+    query_scores,
+    relevance,
+)
 
-APPROACHES = ("lexical", "light", "heavy", "cascade", "dense")
 Progress = Callable[[str, int, int], None]
 
 
@@ -45,6 +52,7 @@ class ApproachResult:
     update_ms: float | None = None
     setup_ms: float | None = None
     models: list[str] = field(default_factory=list)
+    pool_recall: float | None = None  # share of queries with a target in the pool
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"name": self.name, "ran": self.ran}
@@ -60,6 +68,8 @@ class ApproachResult:
         if self.setup_ms is not None:
             out["setup_ms"] = round(self.setup_ms, 1)
         out["models"] = self.models
+        if self.pool_recall is not None:
+            out["pool_recall"] = round(self.pool_recall, 4)
         return out
 
 
@@ -93,6 +103,16 @@ def skip_reason(config: Config, name: str) -> str | None:
 
 def _ranked(hits: Sequence[object]) -> list[Ranked]:
     return [Ranked(h.path, h.start_line, h.end_line) for h in hits]  # type: ignore[attr-defined]
+
+
+def pool_recall(searcher: Searcher, queries: Sequence[EvalQuery]) -> float:
+    """Share of queries whose candidate pool (what the model stages rerank) holds a
+    target: the ceiling of every reranker."""
+    found = 0
+    for q in queries:
+        _, pool = searcher.candidates(SearchRequest(q.query), {})
+        found += any(relevance(q, _ranked(pool)))
+    return found / len(queries) if queries else 0.0
 
 
 def run_searches(searcher: Searcher, queries: Sequence[EvalQuery], final_k: int,
@@ -232,6 +252,8 @@ def run_eval(store: Store, config: Config, queries: Sequence[EvalQuery], final_k
         failed = [f"{ref}: {why}" for ref, why in models.failures.items()]
         if failed:
             result.reason = "; ".join(failed)
+        if name == "lexical":
+            result.pool_recall = pool_recall(searcher, queries)
         if name == "cascade":
             _, repeat = run_searches(searcher, queries, final_k, True, progress,
                                      "cascade (repeated)")

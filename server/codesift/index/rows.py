@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..parse.chunker import Chunk
+from ..parse.chunks import Chunk
 from ..terms import index_terms
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import filelock
 
-from ..parse.chunker import Chunk, ChunkedFile
+from ..parse.chunks import Chunk, ChunkedFile
 from ..terms import index_terms
 from .rows import (
     ChunkRow,
@@ -28,72 +28,17 @@ from .rows import (
     json_ids,
     symbol_terms,
 )
+from .schema import SCHEMA, SCHEMA_VERSION
 
-__all__ = ["ChunkRow", "FileState", "Store", "SymbolRow", "content_hash", "json_ids"]
+__all__ = ["SCHEMA_VERSION", "ChunkRow", "FileState", "Store", "SymbolRow", "content_hash",
+           "json_ids"]
 
-SCHEMA_VERSION = 3
 CHUNK_COLUMNS = "c.id, c.file_id, f.path, f.language, c.start_line, c.end_line, c.symbol, c.kind"
 SYMBOL_COLUMNS = (
     "SELECT s.id, s.chunk_id, s.file_id, f.path, f.language, c.start_line, c.end_line,"
     " c.symbol, s.kind, s.name FROM symbols s JOIN files f ON f.id = s.file_id"
     " JOIN chunks c ON c.id = s.chunk_id"
 )
-
-SCHEMA = """
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE files(
-    id INTEGER PRIMARY KEY,
-    path TEXT NOT NULL UNIQUE,
-    language TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    hash TEXT NOT NULL,
-    content TEXT NOT NULL
-);
-CREATE TABLE chunks(
-    id INTEGER PRIMARY KEY,
-    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
-    start_line INTEGER NOT NULL,
-    end_line INTEGER NOT NULL,
-    start_byte INTEGER NOT NULL,
-    end_byte INTEGER NOT NULL,
-    symbol TEXT,
-    kind TEXT NOT NULL,
-    prefix_start INTEGER,
-    prefix_end INTEGER,
-    text_hash TEXT NOT NULL
-);
-CREATE INDEX chunks_by_file ON chunks(file_id, start_line);
-CREATE TABLE symbols(
-    id INTEGER PRIMARY KEY,
-    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
-    chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
-    name TEXT NOT NULL COLLATE NOCASE,
-    path TEXT NOT NULL COLLATE NOCASE,
-    kind TEXT NOT NULL,
-    start_line INTEGER NOT NULL,
-    end_line INTEGER NOT NULL
-);
-CREATE INDEX symbols_by_name ON symbols(name);
-CREATE INDEX symbols_by_file ON symbols(file_id);
--- symbols_by_chunk serves the ON DELETE CASCADE from chunks
-CREATE INDEX symbols_by_chunk ON symbols(chunk_id);
-CREATE TABLE skipped(
-    path TEXT PRIMARY KEY,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE VIRTUAL TABLE chunk_fts USING fts5(
-    symbol, body, content='', tokenize="porter unicode61 tokenchars '_'"
-);
-CREATE VIRTUAL TABLE symbol_fts USING fts5(
-    terms, content='', tokenize="porter unicode61 tokenchars '_'"
-);
-CREATE VIRTUAL TABLE file_trigrams USING fts5(
-    content, content='files', content_rowid='id', tokenize='trigram', detail='none'
-);
-"""
-
 
 class Store:
     """An open index database. Not thread-safe: one Store per thread."""
@@ -381,6 +326,46 @@ class Store:
             params.append(expression)
         sql, params = _only(sql, params, "f.id", allowed)
         return self.conn.execute(sql + " ORDER BY f.path", params).fetchall()
+
+    # -- static chunk vectors (the dense generator) --------------------------------
+
+    def chunks_without_vector(self, model: str, limit: int) -> list[tuple[str, str]]:
+        """(doc key, "path symbol\nbody") of up to ``limit`` chunks with no ``model``
+        vector yet, file by file."""
+        rows = self.conn.execute(
+            "SELECT c.text_hash, c.file_id, c.start_line, c.end_line, c.kind, c.symbol,"
+            " c.prefix_start, c.prefix_end, f.path FROM chunks c JOIN files f ON f.id ="
+            " c.file_id WHERE NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.model = ?"
+            " AND v.doc_key = c.text_hash) ORDER BY c.file_id LIMIT ?", (model, limit))
+        out: dict[str, str] = {}
+        lines: tuple[int, list[str]] = (-1, [])
+        for key, file_id, start, end, kind, symbol, p_start, p_end, path in rows.fetchall():
+            if lines[0] != file_id:
+                lines = (file_id, self.file_content(file_id).split("\n"))
+            prefix = (p_start, p_end) if p_start is not None else None
+            body = chunk_body(lines[1], Chunk(start, end, kind, symbol, prefix))
+            out[key] = f"{path} {symbol or ''}\n{body}"
+        return list(out.items())
+
+    def put_vectors(self, model: str, rows: Sequence[tuple[str, bytes]]) -> None:
+        self.conn.executemany("INSERT OR REPLACE INTO chunk_vectors(model, doc_key, vector)"
+                              " VALUES(?, ?, ?)", [(model, k, v) for k, v in rows])
+
+    def chunk_vectors(self, model: str) -> list[tuple[int, int, bytes]]:
+        """(chunk id, file id, vector) of every chunk that has a ``model`` vector."""
+        return self.conn.execute(
+            "SELECT c.id, c.file_id, v.vector FROM chunks c JOIN chunk_vectors v ON"
+            " v.model = ? AND v.doc_key = c.text_hash ORDER BY c.id", (model,)).fetchall()
+
+    def prune_vectors(self) -> None:
+        """Drop vectors of chunk texts that no longer exist."""
+        self.conn.execute("DELETE FROM chunk_vectors WHERE doc_key NOT IN"
+                          " (SELECT text_hash FROM chunks)")
+
+    def chunks_by_id(self, chunk_ids: Sequence[int]) -> list[ChunkRow]:
+        return [ChunkRow(*r) for r in self.conn.execute(
+            f"SELECT {CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id"
+            " WHERE c.id IN (SELECT value FROM json_each(?))", (json_ids(chunk_ids),))]
 
     def chunks_of_file(self, file_id: int) -> list[ChunkRow]:
         rows = self.conn.execute(

@@ -32,9 +32,10 @@ from typing import Any
 from ..config import load_config
 from ..index.indexer import SyncReport, put_buffer, sync, update_paths
 from ..index.watcher import FULL_SYNC, RootWatcher
-from ..rerank.onnx import CancelCheck
+from ..rerank.stages import CancelCheck
 from ..search import SearchRequest, SearchResult
-from .roots import Events, Root, locate, open_root, root_status, trim_heap
+from .embedder import BackgroundEmbedder
+from .roots import Events, Root, engine_status, locate, open_root, refresh_dense, trim_heap
 
 log = logging.getLogger(__name__)
 LATENCY_WINDOW = 50
@@ -60,6 +61,9 @@ class Engine:
         self._lock = threading.Lock()  # guards _inbox and _queued
         self._queued = 0
         self._closed = False
+        self.embedder = BackgroundEmbedder(
+            lambda fn: self._later_on_query(fn, drop=True), self._busy,
+            lambda root: self._roots.get(root.path) is root, events)
 
     @property
     def roots(self) -> Mapping[Path, Root]:
@@ -170,6 +174,7 @@ class Engine:
             root.buffers[rel] = text
             put_buffer(root.workspace, root.writer, rel, text)
             root.last_update = time.time()
+        self._after_change(root)
 
     def _rebuild(self) -> None:
         self._own()
@@ -211,6 +216,7 @@ class Engine:
             # tell the client first: once status says "not indexing", the end is sent
             self.events.index_finished(root.path, report, error)
             root.indexing = False
+        self._after_change(root)
 
     def _on_file_batch(self, root: Root, batch: list[str]) -> None:
         """From a watcher's thread: re-index the batch on the index thread."""
@@ -226,6 +232,7 @@ class Engine:
                 return
             update_paths(root.workspace, root.writer, batch, keep=set(root.buffers))
             root.last_update = time.time()
+            self._after_change(root)
 
         self.submit_index(apply)
 
@@ -270,6 +277,17 @@ class Engine:
         future.add_done_callback(report)
         return future
 
+    def _after_change(self, root: Root) -> None:
+        """On the index thread, after any index change: static embeddings now, light-model
+        embeddings in idle time."""
+        refresh_dense(root)
+        if not root.indexing:
+            self.embedder.start(root)
+
+    def _busy(self) -> bool:
+        """A query is waiting (or the engine is closing): idle work steps aside."""
+        return self._queued > 0 or self._closed
+
     def _later_on_query(self, fn: Callable[[], Any], drop: bool = False) -> None:
         """Queue idle work on the query thread; once it is shut down, run it here
         (nothing reads any more) or, with ``drop``, skip it."""
@@ -300,15 +318,12 @@ class Engine:
         """Idle-time work: embed what a budgeted search left unscored. Any new query
         waiting for the query thread stops it between batches."""
 
-        def busy() -> bool:
-            return self._queued > 0 or self._closed
-
         def run() -> None:
             for root, request in plan:
-                if busy():
+                if self._busy():
                     return
                 if self._roots.get(root.path) is root:  # a removed root's reader is closing
-                    root.searcher.prefetch(request, busy)
+                    root.searcher.prefetch(request, self._busy)
             trim_heap()
 
         self._later_on_query(run, drop=True)
@@ -356,24 +371,8 @@ class Engine:
         return last
 
     def status(self) -> dict[str, Any]:
-        roots = [root_status(root) for root in self._roots.values()]
-        hits = misses = 0
-        models: dict[str, str] = {}
-        for root in self._roots.values():
-            pool = root.searcher.models
-            for cache in (pool.embeddings, pool.scores):
-                hits += cache.hits
-                misses += cache.misses
-            models.update(pool.loaded)
-        latencies: dict[str, dict[str, float]] = {}
-        for stage in ("candidates", "light", "heavy", "total"):
-            values = sorted(t[stage] for t in self.latencies if stage in t)
-            if values:
-                latencies[stage] = {"p50": round(values[len(values) // 2], 2),
-                                    "max": round(values[-1], 2), "n": len(values)}
-        return {"roots": roots, "models": models,
-                "cache_hit_rate": round(hits / (hits + misses), 4) if hits + misses else None,
-                "latency_ms": latencies}
+        return engine_status(list(self._roots.values()), self.embedder.progress,
+                             self.latencies)
 
     def close(self) -> None:
         """Stop watchers, finish the running work (queued work is dropped) and close

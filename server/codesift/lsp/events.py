@@ -24,14 +24,16 @@ class LspEvents:
         self.server = server
         self.loop = loop
         self.tokens: dict[Path, str] = {}
+        self.embed_tokens: dict[Path, str] = {}
 
     def _on_loop(self, fn: Any, *args: Any) -> None:
         self.loop.call_soon_threadsafe(fn, *args)
 
-    def index_started(self, root: Path, total: int) -> None:
+    def _new_token(self, kind: str) -> str | None:
+        """A work-done progress token the client accepted, or None."""
         if not self.server.progress_supported:
-            return
-        token = self.server.next_token("index")
+            return None
+        token = self.server.next_token(kind)
 
         async def create() -> None:
             await self.server.work_done_progress.create_async(token)
@@ -39,12 +41,41 @@ class LspEvents:
         try:  # the token must exist on the client before the first notification
             asyncio.run_coroutine_threadsafe(create(), self.loop).result(timeout=10)
         except Exception:
-            log.info("client did not accept a progress token; indexing silently")
+            log.info("client did not accept a progress token; working silently")
+            return None
+        return token
+
+    def index_started(self, root: Path, total: int) -> None:
+        token = self._new_token("index")
+        if token is None:
             return
         self.tokens[root] = token
         self._on_loop(self.server.work_done_progress.begin, token, t.WorkDoneProgressBegin(
             title=f"Indexing {root.name}", message=f"0/{total:,} files", percentage=0,
             cancellable=False))
+
+    def embed_progress(self, root: Path, done: int, total: int) -> None:
+        """Background embedding: one progress from the first step to the last."""
+        token = self.embed_tokens.get(root)
+        if token is None and done < total:
+            token = self._new_token("embed")
+            if token is None:
+                return
+            self.embed_tokens[root] = token
+            self._on_loop(self.server.work_done_progress.begin, token,
+                          t.WorkDoneProgressBegin(title=f"Embedding {root.name}",
+                                                  message=f"{done:,}/{total:,} chunks",
+                                                  percentage=int(100 * done / total),
+                                                  cancellable=False))
+        elif token is not None and done < total:
+            self._on_loop(self.server.work_done_progress.report, token,
+                          t.WorkDoneProgressReport(
+                              message=f"Embedding {done:,}/{total:,} chunks",
+                              percentage=int(100 * done / max(1, total))))
+        elif token is not None:
+            self.embed_tokens.pop(root, None)
+            self._on_loop(self.server.work_done_progress.end, token, t.WorkDoneProgressEnd(
+                message=f"{root.name}: {total:,} chunks embedded; searches rank fully"))
 
     def index_progress(self, root: Path, done: int, total: int) -> None:
         token = self.tokens.get(root)

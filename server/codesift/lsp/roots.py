@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,9 +25,12 @@ from ..index.location import default_index_dir
 from ..index.store import Store
 from ..index.watcher import RootWatcher
 from ..rerank.scorers import ModelPool
+from ..retrieve import dense
 from ..search import Searcher
 from ..workspace import Workspace
 from .params import MAX_LIMIT
+
+log = logging.getLogger(__name__)
 
 
 def trim_heap() -> None:
@@ -44,6 +48,7 @@ class Events(Protocol):
     def index_progress(self, root: Path, done: int, total: int) -> None: ...
     def index_finished(self, root: Path, report: SyncReport | None, error: str | None
                        ) -> None: ...
+    def embed_progress(self, root: Path, done: int, total: int) -> None: ...
 
 
 def uri_to_path(uri: str) -> Path | None:
@@ -138,13 +143,52 @@ def locate(roots: Mapping[Path, Root], uri: str) -> tuple[Root, str] | None:
     return best, path.relative_to(best.path).as_posix()
 
 
-def root_status(root: Root) -> dict[str, Any]:
+def root_status(root: Root, embedding: Any = None) -> dict[str, Any]:
     """One root's part of ``codesift/status`` (read on the query thread)."""
     stats = root.reader.stats()
     return {
+        "embedding": embedding.to_json() if embedding is not None else {"state": "waiting"},
         "uri": root.path.as_uri(), "index_dir": str(root.workspace.index_dir),
         "indexing": root.indexing, "files": stats["files"], "chunks": stats["chunks"],
         "symbols": stats["symbols"], "languages": root.reader.language_counts(),
         "last_update": root.last_update, "unsaved_buffers": len(root.buffers),
         "model_failures": dict(root.searcher.models.failures),
     }
+
+
+def refresh_dense(root: Root) -> None:
+    """Static embeddings for new chunks (the dense generator), after any index change, on
+    the index thread; lexical answers go on meanwhile."""
+    try:
+        dense.refresh(root.writer, root.workspace.config)
+    except Exception as exc:  # a failing embedder costs dense candidates, nothing more
+        log.warning("dense embedding of %s failed: %s: %s", root.path, type(exc).__name__,
+                    exc)
+
+
+def latency_summary(samples: Iterable[Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    """p50 / max / count per stage over recent searches' timings."""
+    out: dict[str, dict[str, float]] = {}
+    for stage in ("candidates", "light", "heavy", "total"):
+        values = sorted(t[stage] for t in samples if stage in t)
+        if values:
+            out[stage] = {"p50": round(values[len(values) // 2], 2),
+                          "max": round(values[-1], 2), "n": len(values)}
+    return out
+
+
+def engine_status(roots: list[Root], embedding: Mapping[Path, Any],
+                  latencies: Iterable[Mapping[str, float]]) -> dict[str, Any]:
+    """``codesift/status`` without the version (read on the query thread)."""
+    hits = misses = 0
+    models: dict[str, str] = {}
+    for root in roots:
+        pool = root.searcher.models
+        for cache in (pool.embeddings, pool.scores):
+            hits += cache.hits
+            misses += cache.misses
+        models.update(pool.loaded)
+    return {"roots": [root_status(root, embedding.get(root.path)) for root in roots],
+            "models": models,
+            "cache_hit_rate": round(hits / (hits + misses), 4) if hits + misses else None,
+            "latency_ms": latency_summary(latencies)}

@@ -14,45 +14,15 @@ from dataclasses import dataclass, field
 import tree_sitter as ts
 
 from ..config import ChunkConfig
+from .chunks import Chunk, ChunkedFile, Symbol
 from .languages import load_grammar
+
+__all__ = ["Chunk", "ChunkedFile", "Symbol", "chunk_text"]
 
 CONTAINER_KINDS = {"class", "interface", "trait", "struct", "impl", "module", "enum"}
 SYMBOL_ONLY_KINDS = {"constant"}  # indexed as symbols, left inside the surrounding chunk
 WRAPPER_TYPES = {"decorated_definition", "export_statement", "template_declaration"}
 MAX_SIGNATURE_LINES = 4
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A searchable piece of a file.
-
-    ``prefix`` is a (start, end) line range prepended to the chunk's text when it
-    is a continuation window of a long definition (the definition's signature).
-    """
-
-    start_line: int
-    end_line: int
-    kind: str
-    symbol: str | None = None
-    prefix: tuple[int, int] | None = None
-
-
-@dataclass(frozen=True)
-class Symbol:
-    """A named definition, pointing at the chunk that holds its start."""
-
-    name: str
-    path: str
-    kind: str
-    start_line: int
-    end_line: int
-    chunk_index: int
-
-
-@dataclass(frozen=True)
-class ChunkedFile:
-    chunks: list[Chunk]
-    symbols: list[Symbol]
 
 
 @dataclass

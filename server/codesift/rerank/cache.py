@@ -153,6 +153,19 @@ class EmbeddingCache(_Persisted):
         self.misses += len(keys) - len(found)
         return found
 
+    def chunks_without(self, model: str, limit: int) -> list[int]:
+        """Ids of up to ``limit`` chunks with no ``model`` embedding stored yet."""
+        return [r[0] for r in self._read(
+            "SELECT c.id FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE"
+            " e.model = ? AND e.doc_key = c.text_hash) ORDER BY c.id LIMIT ?", (model, limit))]
+
+    def coverage(self, model: str) -> tuple[int, int]:
+        """(chunks with a stored ``model`` embedding, all chunks)."""
+        rows = self._read(
+            "SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM embeddings e WHERE"
+            " e.model = ? AND e.doc_key = c.text_hash)), 0) FROM chunks c", (model,))
+        return (int(rows[0][1]), int(rows[0][0])) if rows else (0, 0)
+
     def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None:
         for key, vector in vectors.items():
             self.memory[(model, key)] = vector

@@ -15,59 +15,20 @@ import logging
 import math
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 
 from ..config import RerankConfig
 from ..errors import Cancelled, ModelError
 from ..index.store import Chunk, Store, chunk_body, document_key
-from ..kinds import ModelStage, SnapshotStage
+from ..kinds import ModelStage
 from ..query import QueryAnalysis
 from ..retrieve.ast import EXACT_NOCASE
 from ..retrieve.candidate import Candidate
 from .document import Document
-from .onnx import CancelCheck
 from .scorers import ModelPool, StageScorer
+from .stages import CancelCheck, Snapshot, StageReport, skip_reason
 
-__all__ = ["Cascade", "Snapshot", "StageReport", "documents_for"]
+__all__ = ["Cascade", "Snapshot", "StageReport", "documents_for", "skip_reason"]
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class StageReport:
-    """What one stage did, or why it did not run."""
-
-    name: ModelStage
-    ran: bool
-    reason: str = ""
-    model: str | None = None
-    candidates_in: int = 0
-    candidates_out: int = 0
-    ms: float = 0.0
-    cache_hits: int = 0
-    unscored: int = 0  # candidates the time budget left unscored (kept below the scored)
-
-    def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"name": self.name, "ran": self.ran}
-        if self.reason:
-            out["reason"] = self.reason
-        if self.model:
-            out["model"] = self.model
-        if self.ran:
-            out.update({"in": self.candidates_in, "out": self.candidates_out,
-                        "ms": round(self.ms, 3), "cache_hits": self.cache_hits})
-            if self.unscored:
-                out["unscored"] = self.unscored
-        return out
-
-
-@dataclass
-class Snapshot:
-    """The complete current ranking after one stage (clients replace, never append)."""
-
-    stage: SnapshotStage
-    candidates: list[Candidate]
-    stages: list[StageReport] = field(default_factory=list)
-    timings_ms: dict[str, float] = field(default_factory=dict)
 
 
 def documents_for(store: Store, candidates: Sequence[Candidate]) -> list[Document]:
@@ -147,7 +108,7 @@ class Cascade:
         state = _Run(self, analysis, pool, cancel, deadline)
         reports: list[StageReport] = []
         yield Snapshot("candidates", pool[:limit], list(reports), dict(state.timings))
-        skip = self._skip_reason(analysis, pool, enabled and c.enabled)
+        skip = skip_reason(analysis, pool, enabled and c.enabled)
         exit_reason = early_exit_reason(analysis, pool, c.early_exit_margin)
         ranking = list(pool)
         light_skip = skip or ("" if c.light_model else "rerank.light_model is empty")
@@ -177,16 +138,6 @@ class Cascade:
             ranking.remove(pool[0])  # the exact definition keeps first place
             ranking.insert(0, pool[0])
         yield Snapshot("final", ranking[:limit], reports, state.timings)
-
-    def _skip_reason(self, analysis: QueryAnalysis, pool: Sequence[Candidate],
-                     enabled: bool) -> str | None:
-        if not enabled:
-            return "reranking switched off"
-        if analysis.route == "regex":
-            return "regex query: exact matches keep their lexical order"
-        if len(pool) < 2:
-            return "fewer than two candidates"
-        return None
 
     def _stage(self, scorer: StageScorer, ref: str, query: str, terms: frozenset[str],
                ranking: list[Candidate], documents: Sequence[Document],

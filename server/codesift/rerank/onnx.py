@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +17,7 @@ from tokenizers import Tokenizer
 
 from ..errors import Cancelled, ModelError
 from .model import ModelSpec, load_spec
-
-CancelCheck = Callable[[], bool]
-
+from .stages import CancelCheck
 
 
 def default_threads() -> int:

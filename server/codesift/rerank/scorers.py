@@ -25,7 +25,8 @@ from ..index.store import Store
 from .cache import EmbeddingCache, ScoreCache, normalize_query
 from .document import Document, fit
 from .model import resolve_model
-from .onnx import CancelCheck, OnnxBiEncoder, OnnxCrossEncoder, OnnxModel
+from .onnx import OnnxBiEncoder, OnnxCrossEncoder, OnnxModel
+from .stages import CancelCheck
 
 log = logging.getLogger(__name__)
 SPECIAL_TOKENS_PAIR = 3

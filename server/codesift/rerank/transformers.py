@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import Cancelled, ModelError
-from .onnx import CancelCheck
+from .stages import CancelCheck
 
 ST_BATCH = 16
 

@@ -33,6 +33,7 @@ class AstGenerator:
     distinct-name list for fuzzy matching."""
 
     name: ClassVar[str] = "ast"
+    semantic: ClassVar[bool] = False
 
     def __init__(self, store: Store, config: RetrieveConfig):
         self.store = store

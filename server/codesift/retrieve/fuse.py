@@ -61,3 +61,23 @@ def fuse(by_source: dict[str, list[Candidate]], weights: FusionWeights,
         c.score = sum(getattr(weights, source) * score for source, score in c.scores.items())
     merged.sort(key=lambda c: (-c.score, c.path, c.start_line))
     return merged[:pool_size]
+
+
+def with_reserved(pool: list[Candidate], extra: list[Candidate], keep: int) -> list[Candidate]:
+    """The pool plus up to ``keep`` of ``extra`` (best first) that overlap nothing in it;
+    an overlapping extra lends its scores to the pool candidate it overlaps."""
+    by_file: dict[int, list[Candidate]] = {}
+    for c in pool:
+        by_file.setdefault(c.file_id, []).append(c)
+    added: list[Candidate] = []
+    for c in extra:
+        same = [p for p in by_file.get(c.file_id, [])
+                if p.start_line <= c.end_line and c.start_line <= p.end_line]
+        if same:
+            for p in same:
+                for source, score in c.scores.items():
+                    p.scores[source] = max(score, p.scores.get(source, 0.0))
+        elif len(added) < keep:
+            added.append(c)
+            by_file.setdefault(c.file_id, []).append(c)
+    return pool + added

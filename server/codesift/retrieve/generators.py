@@ -1,7 +1,8 @@
 """Which candidate generators run for which query route, in one place.
 
 A generator is a class with a ``name`` (its source name in scores, weights and the JSON
-contract) and ``candidates(analysis, limit, allowed)``. Adding one means adding it to
+contract), ``semantic`` (whether it joins the lexical pool by reserved places) and
+``candidates(analysis, limit, allowed)``. Adding one means adding it to
 ``ROUTE_GENERATORS`` and giving it a weight in ``config.FusionWeights``.
 """
 
@@ -15,6 +16,7 @@ from ..kinds import Route
 from ..query import QueryAnalysis
 from .ast import AstGenerator
 from .candidate import Candidate
+from .dense import DenseGenerator
 from .keyword import KeywordGenerator
 from .regex import RegexGenerator
 
@@ -24,6 +26,8 @@ class CandidateGenerator(Protocol):
     before the ``limit`` cut."""
 
     name: ClassVar[str]
+    # semantic generators join a lexical pool by reserved places (``retrieve.strategy``)
+    semantic: ClassVar[bool]
 
     def __init__(self, store: Store, config: RetrieveConfig) -> None: ...
 
@@ -33,7 +37,7 @@ class CandidateGenerator(Protocol):
 
 ROUTE_GENERATORS: dict[Route, tuple[type[CandidateGenerator], ...]] = {
     "symbol": (KeywordGenerator, AstGenerator),
-    "natural": (KeywordGenerator, AstGenerator),
+    "natural": (KeywordGenerator, AstGenerator, DenseGenerator),
     "regex": (RegexGenerator,),
 }
 SOURCES: tuple[str, ...] = tuple(dict.fromkeys(

@@ -43,6 +43,7 @@ class KeywordGenerator:
     """bm25 over chunk text, the symbol path weighted up."""
 
     name: ClassVar[str] = "keyword"
+    semantic: ClassVar[bool] = False
 
     def __init__(self, store: Store, config: RetrieveConfig):
         self.store = store

@@ -163,6 +163,7 @@ class RegexGenerator:
     A search stops scanning after ``regex_timeout_ms`` and keeps what it found."""
 
     name: ClassVar[str] = "regex"
+    semantic: ClassVar[bool] = False
 
     def __init__(self, store: Store, config: RetrieveConfig):
         self.store = store

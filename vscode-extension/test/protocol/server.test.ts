@@ -17,7 +17,7 @@ import {
 } from 'vscode-jsonrpc';
 import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 
-import { IndexProgress, type WorkDoneValue } from '../../src/indexProgress';
+import { IndexProgress, isEmbedToken, isIndexToken, type WorkDoneValue } from '../../src/indexProgress';
 import {
   ErrorCode,
   INDEX_TOKEN_PREFIX,
@@ -31,7 +31,7 @@ import {
   type Snapshot,
   type Status,
 } from '../../src/protocol';
-import { renderItems, renderStatus, toLocations } from '../../src/render';
+import { rankingSummary, renderItems, renderStatus, toLocations } from '../../src/render';
 import { SearchController, type SearchState, type SearchTransport } from '../../src/search';
 import { SERVER_SETTINGS, splitCommandLine, toServerSettings, type ServerSettings } from '../../src/settings';
 
@@ -78,7 +78,8 @@ interface Message {
 class Session {
   readonly process: ChildProcess;
   readonly connection: MessageConnection;
-  readonly indexProgress: { token: ProgressToken; value: WorkDoneValue }[] = [];
+  /** Work-done progress on the tokens the server created (indexing, embedding). */
+  readonly workProgress: { token: ProgressToken; value: WorkDoneValue }[] = [];
   readonly shown: Message[] = [];
   readonly logged: Message[] = [];
   stderr = '';
@@ -116,11 +117,19 @@ class Session {
     this.connection.onNotification('window/logMessage', (m: Message) => {
       this.logged.push(m);
     });
-    // index tokens are created by the server, so they arrive as "unhandled" progress
+    // index and embed tokens are created by the server, so they arrive as "unhandled" progress
     this.connection.onUnhandledProgress(({ token, value }) => {
-      this.indexProgress.push({ token, value: value as WorkDoneValue });
+      this.workProgress.push({ token, value: value as WorkDoneValue });
     });
     this.connection.listen();
+  }
+
+  get indexProgress() {
+    return this.workProgress.filter((p) => isIndexToken(p.token));
+  }
+
+  get embedProgress() {
+    return this.workProgress.filter((p) => isEmbedToken(p.token));
   }
 
   request<R>(method: string, params: unknown = {}): Promise<R> {
@@ -270,13 +279,15 @@ describe('codesift serve over stdio (protocol)', function () {
   it('reports indexing on a codesift-index token; status then shows the files', async function () {
     const status = await session.waitIndexed();
     const root = status.roots[0]!;
-    assert.equal(root.index_dir, indexDir, 'the index lives in the temp dir, not the user cache');
+    // an absolute index_dir is a parent folder: one subfolder per workspace folder
+    assert.equal(path.dirname(root.index_dir), indexDir, 'the index lives in the temp dir, not the user cache');
     assert.ok(root.files >= 10, `only ${root.files} files`);
     assert.ok('python' in root.languages);
     const kinds = session.indexProgress.map((p) => p.value.kind);
     assert.equal(kinds[0], 'begin');
     assert.equal(kinds.at(-1), 'end');
     assert.ok(session.indexProgress.every((p) => String(p.token).startsWith(INDEX_TOKEN_PREFIX)));
+    assert.ok(session.workProgress.every((p) => isIndexToken(p.token) || isEmbedToken(p.token)));
 
     // the status bar model fed with the same messages
     const bar = new IndexProgress();
@@ -459,7 +470,7 @@ describe('codesift serve over stdio (protocol)', function () {
     await session.request(STATUS);
     assert.deepEqual(session.shown, [], JSON.stringify(session.shown));
     const status = await session.waitIndexed();
-    assert.equal(status.roots[0]!.index_dir, indexDir);
+    assert.equal(path.dirname(status.roots[0]!.index_dir), indexDir);
 
     // the defaults in package.json are the server's defaults
     const python = path.join(path.dirname(serverCommand()[0]!), 'python');
@@ -474,6 +485,63 @@ describe('codesift serve over stdio (protocol)', function () {
           assert.deepEqual(value, server[section]?.[name], `${section}.${name}`);
         }
       }
+    }
+  });
+
+  it('a search cut short by the time budget says it is partially ranked', async function () {
+    await session.waitIndexed();
+    // new settings reopen each folder (a sync with its own index progress): wait for it
+    const budget = async (ms: number) => {
+      const ends = () => session.indexProgress.filter((p) => p.value.kind === 'end').length;
+      const before = ends();
+      await session.connection.sendNotification('workspace/didChangeConfiguration', {
+        settings: { ...baseSettings, rerank: { ...baseSettings.rerank, interactive_budget_ms: ms } },
+      });
+      const deadline = Date.now() + 90_000;
+      while (ends() === before && Date.now() < deadline) {
+        await sleep(20);
+      }
+      await session.waitIndexed();
+    };
+    // 1 ms is spent before the model stages start (finding candidates takes longer)
+    await budget(1);
+    try {
+      const { answer } = await session.search({ query: NATURAL_QUERY, limit: 10, partialResultToken: nextToken() });
+      assert.ok(answer.results.length > 0);
+      assert.match(rankingSummary(answer.stages) ?? '', /unscored|time budget/, JSON.stringify(answer.stages));
+    } finally {
+      await budget(0);
+    }
+    const { answer } = await session.search({ query: NATURAL_QUERY, limit: 10, partialResultToken: nextToken() });
+    assert.equal(rankingSummary(answer.stages), undefined, JSON.stringify(answer.stages));
+  });
+
+  it('background embedding: its progress and status are what the status bar and report show', async function () {
+    const status = await session.waitIndexed();
+    const states = ['waiting', 'running', 'done', 'off', 'too large', 'failed'];
+    for (const root of status.roots) {
+      assert.ok(root.embedding !== undefined && states.includes(root.embedding.state), JSON.stringify(root.embedding));
+      assert.match(renderStatus(status), /embedding: +\S/);
+    }
+    // whatever embedding progress arrived so far (the test does not wait for it to end)
+    const bar = new IndexProgress();
+    const open = new Set<ProgressToken>();
+    for (const { token, value } of session.embedProgress) {
+      assert.ok(bar.onProgress(token, value));
+      if (value.kind === 'begin') {
+        assert.match(value.title ?? '', /^Embedding /);
+        open.add(token);
+      } else {
+        assert.ok(open.has(token), `${value.kind} before begin on ${String(token)}`);
+        if (value.kind === 'end') {
+          assert.match(value.message ?? '', /chunks embedded/);
+          open.delete(token);
+        }
+      }
+    }
+    assert.equal(bar.embeddingRunning, open.size > 0);
+    if (open.size > 0) {
+      assert.match(bar.view().text, /^\$\(sync~spin\) CodeSift: embedding \d+%$/);
     }
   });
 

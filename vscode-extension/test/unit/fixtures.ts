@@ -39,6 +39,7 @@ export function status(extra: Partial<Status> = {}): Status {
         last_update: 1764120000.5,
         unsaved_buffers: 1,
         model_failures: {},
+        embedding: { state: 'running', done: 12000, total: 61840 },
       },
     ],
     models: { 'minilm-l6-bi': 'codesift/minilm-l6-bi-int8' },

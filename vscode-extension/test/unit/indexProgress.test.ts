@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 
-import { IndexProgress, isIndexToken } from '../../src/indexProgress';
+import { IndexProgress, isEmbedToken, isIndexToken } from '../../src/indexProgress';
 import { status } from './fixtures';
 
 describe('status bar (indexing progress)', () => {
@@ -42,6 +42,45 @@ describe('status bar (indexing progress)', () => {
     assert.equal(progress.view().text, '$(sync~spin) CodeSift: indexing 60%');
     progress.onProgress('codesift-index-2', { kind: 'end' });
     assert.equal(progress.indexing, false);
+  });
+
+  it('shows background embedding after indexing, which keeps precedence', () => {
+    assert.ok(isEmbedToken('codesift-embed-4'));
+    assert.ok(!isEmbedToken('codesift-index-4'));
+    const progress = new IndexProgress();
+    progress.setStatus(status());
+    progress.onProgress('codesift-index-1', { kind: 'begin', title: 'Indexing app', percentage: 30 });
+    assert.ok(progress.onProgress('codesift-embed-2', { kind: 'begin', title: 'Embedding app', message: '0/89,000 chunks', percentage: 0 }));
+    assert.equal(progress.view().text, '$(sync~spin) CodeSift: indexing 30%', 'indexing is shown first');
+    progress.onProgress('codesift-index-1', { kind: 'end', message: 'app: +5000 added, 0 updated, 0 removed in 21.3s' });
+    assert.equal(progress.indexing, false);
+    assert.ok(progress.embeddingRunning);
+    assert.equal(progress.view().text, '$(sync~spin) CodeSift: embedding 0%');
+    progress.onProgress('codesift-embed-2', { kind: 'report', message: 'Embedding 37,380/89,000 chunks', percentage: 42 });
+    const during = progress.view();
+    assert.equal(during.text, '$(sync~spin) CodeSift: embedding 42%');
+    assert.match(during.tooltip, /^Embedding app: Embedding 37,380\/89,000 chunks\n/);
+    assert.match(during.tooltip, /rank partially/);
+    progress.onProgress('codesift-embed-2', { kind: 'end', message: 'app: 89,000 chunks embedded; searches rank fully' });
+    assert.equal(progress.embeddingRunning, false);
+    const after = progress.view();
+    assert.equal(after.text, '$(search) CodeSift: 2,273 files');
+    assert.match(after.tooltip, /89,000 chunks embedded; searches rank fully/);
+  });
+
+  it('a status that still says indexing wins over embedding; a stopped server forgets both', () => {
+    const progress = new IndexProgress();
+    const base = status();
+    progress.setStatus({ ...base, roots: [{ ...base.roots[0]!, indexing: true }] });
+    progress.onProgress('codesift-embed-1', { kind: 'begin', title: 'Embedding app', percentage: 10 });
+    assert.equal(progress.view().text, '$(sync~spin) CodeSift: indexing…');
+    progress.setStatus(base);
+    assert.equal(progress.view().text, '$(sync~spin) CodeSift: embedding 10%');
+    progress.onProgress('codesift-index-2', { kind: 'begin', title: 'Indexing app' });
+    progress.clearRuns();
+    assert.equal(progress.indexing, false);
+    assert.equal(progress.embeddingRunning, false);
+    assert.equal(progress.view().text, '$(search) CodeSift: 2,273 files');
   });
 
   it('a report for an unknown token is ignored', () => {

@@ -2,12 +2,14 @@ import * as assert from 'node:assert/strict';
 
 import {
   baseName,
+  describeEmbedding,
   escapeIcons,
   firstLine,
   formatAge,
   formatNumber,
   kindIcon,
   messageRow,
+  rankingSummary,
   relevantOrigin,
   renderItem,
   renderItems,
@@ -17,6 +19,7 @@ import {
   toLocations,
   uriBaseName,
 } from '../../src/render';
+import type { StageReport } from '../../src/protocol';
 import type { SearchState } from '../../src/search';
 import { hit, status } from './fixtures';
 
@@ -104,6 +107,55 @@ describe('picker title and message row', () => {
     assert.equal(searchTitle(state({ regex: true, error: 'bad' })), 'CodeSift: Search Code (regex)');
   });
 
+  it('says when the final answer is only partially ranked', () => {
+    const stages: StageReport[] = [
+      { root: 'file:///ws/app', name: 'light', ran: true, in: 100, out: 100, ms: 200, cache_hits: 8, unscored: 92 },
+      { root: 'file:///ws/app', name: 'heavy', ran: false, reason: 'time budget spent before the heavy stage' },
+    ];
+    const final = state({ stage: 'final', results: [hit('a.py', 1)], timings: { total: 230 }, stages });
+    assert.equal(
+      searchTitle(final),
+      'CodeSift: Search Code — 1 result, final, 230 ms, partially ranked: 92 unscored, heavy stage skipped: time budget spent',
+    );
+    assert.equal(
+      searchTitle({ ...final, busy: true, stage: 'light' }),
+      'CodeSift: Search Code — 1 result, reranked, ranking…',
+      'only the final answer is judged',
+    );
+  });
+
+  it('sums unscored candidates over folders and stages; names each skipped stage once', () => {
+    const light = (root: string, unscored?: number): StageReport => ({ root, name: 'light', ran: true, unscored });
+    assert.equal(rankingSummary([light('file:///a', 1200), light('file:///b', 34)]), 'partially ranked: 1,234 unscored');
+    const budget: StageReport = { name: 'heavy', ran: false, reason: 'time budget spent before the heavy stage' };
+    assert.equal(rankingSummary([light('file:///a'), budget, { ...budget, root: 'file:///b' }]), 'heavy stage skipped: time budget spent');
+    assert.equal(
+      rankingSummary([{ name: 'light', ran: false, reason: 'model.onnx is missing from /models/minilm' }]),
+      'light stage skipped: model.onnx is missing from /models/minilm',
+      'a failed model leaves the ranking partial',
+    );
+    const long = rankingSummary([{ name: 'heavy', ran: false, reason: 'x'.repeat(300) }])!;
+    assert.ok(long.length < 120 && long.endsWith('…'), long);
+  });
+
+  it('a fully ranked answer, or a stage not wanted, says nothing', () => {
+    assert.equal(rankingSummary(undefined), undefined);
+    assert.equal(rankingSummary([]), undefined);
+    const ran: StageReport = { name: 'light', ran: true, in: 100, out: 20, ms: 183, cache_hits: 61 };
+    assert.equal(rankingSummary([ran, { ...ran, name: 'heavy', unscored: 0 }]), undefined);
+    for (const reason of [
+      'rerank.heavy_model is empty',
+      'regex query: exact matches keep their lexical order',
+      'reranking switched off',
+      'early exit: exact definition JSONDecoder leads by 0.40 (>= 0.05)',
+      'fewer than two candidates',
+    ]) {
+      assert.equal(rankingSummary([ran, { name: 'heavy', ran: false, reason }]), undefined, reason);
+    }
+    const final = state({ stage: 'final', results: [hit('a.py', 1)], timings: { total: 291.6 }, stages: [ran] });
+    assert.equal(searchTitle(final), 'CodeSift: Search Code — 1 result, final, 292 ms');
+  });
+
   it('shows errors and empty results as a row', () => {
     assert.equal(messageRow(state({ error: 'invalid regex' })), '$(error) invalid regex');
     assert.equal(messageRow(state({ stage: 'final', results: [] })), 'No results');
@@ -150,6 +202,7 @@ describe('status rendering', () => {
     assert.match(text, /languages: +python 2,250, markdown 23/);
     assert.match(text, /last update: +2m ago/);
     assert.match(text, /unsaved: +1 buffer/);
+    assert.match(text, /embedding: +12,000\/61,840 chunks \(running\)/);
     assert.match(text, /minilm-l6-bi \(codesift\/minilm-l6-bi-int8\)/);
     assert.match(text, /cache hit rate: 83\.0%/);
     assert.match(text, /candidates +p50 14\.2, max 41\.0 \(n=50\)/);
@@ -165,6 +218,23 @@ describe('status rendering', () => {
     const failing = renderStatus({ ...base, roots: [root] });
     assert.match(failing, /state: +indexing…/);
     assert.match(failing, /model failed: heavy: model\.onnx missing/);
+  });
+
+  it('describes background embedding in each state', () => {
+    assert.equal(describeEmbedding({ state: 'running', done: 12000, total: 89000 }), '12,000/89,000 chunks (running)');
+    assert.equal(describeEmbedding({ state: 'done', done: 89000, total: 89000 }), '89,000 chunks (done)');
+    assert.equal(describeEmbedding({ state: 'waiting' }), 'waiting');
+    assert.equal(describeEmbedding({ state: 'off', done: 0, total: 0 }), 'off');
+    assert.equal(describeEmbedding({ state: 'failed', done: 64, total: 900 }), '64/900 chunks (failed)');
+    assert.match(describeEmbedding({ state: 'too large', done: 0, total: 400000 })!, /^off: 400,000 chunks, over rerank\.background_embed_max_chunks$/);
+    assert.equal(describeEmbedding(undefined), undefined);
+    // an older server: no line at all
+    const base = status();
+    const old = { ...base.roots[0]! };
+    delete old.embedding;
+    assert.doesNotMatch(renderStatus({ ...base, roots: [old] }), /embedding/);
+    const done = { ...base.roots[0]!, embedding: { state: 'done', done: 61840, total: 61840 } };
+    assert.match(renderStatus({ ...base, roots: [done] }), /embedding: +61,840 chunks \(done\)/);
   });
 
   it('formats numbers and ages', () => {

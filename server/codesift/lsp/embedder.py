@@ -1,0 +1,92 @@
+"""Background embedding: after indexing, the light model embeds every chunk in idle time,
+so that later searches find every candidate cached and the budget goes to the heavy stage.
+
+It runs on the query thread in small steps, each requeued behind whatever queries
+arrived meanwhile; inside a step, ``busy`` (a query waiting) stops it after one slice of
+two documents. It is resumable across restarts because the embeddings persist in the
+index by chunk hash. ``rerank.background_embed`` switches it off and
+``rerank.background_embed_max_chunks`` skips roots larger than that.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .roots import Root
+
+log = logging.getLogger(__name__)
+STEP_CHUNKS = 32
+
+
+class EmbedEvents(Protocol):
+    def embed_progress(self, root: Path, done: int, total: int) -> None: ...
+
+
+@dataclass
+class Progress:
+    done: int = 0
+    total: int = 0
+    state: str = "waiting"  # waiting | running | done | off | too large | failed
+
+    def to_json(self) -> dict[str, Any]:
+        return {"state": self.state, "done": self.done, "total": self.total}
+
+
+class BackgroundEmbedder:
+    def __init__(self, submit: Callable[[Callable[[], None]], None],
+                 busy: Callable[[], bool], is_live: Callable[[Root], bool],
+                 events: EmbedEvents):
+        self._submit = submit  # onto the query thread
+        self._busy = busy
+        self._is_live = is_live
+        self._events = events
+        self.progress: dict[Path, Progress] = {}
+
+    def start(self, root: Root) -> None:
+        """Embed what the root's light model has not seen (again after an index change).
+        Callable from any thread: the state lives on the query thread."""
+        self._submit(lambda: self._start(root))
+
+    def _start(self, root: Root) -> None:
+        progress = self.progress.setdefault(root.path, Progress())
+        if not root.workspace.config.rerank.background_embed:
+            progress.state = "off"
+        elif progress.state != "running":
+            progress.state = "running"
+            self._step(root)
+
+    def _step(self, root: Root) -> None:
+        progress = self.progress[root.path]
+        if not self._is_live(root):
+            progress.state = "waiting"  # removed or reopened: its successor starts anew
+            return
+        if self._busy():  # a query is waiting: go behind it
+            self._submit(lambda: self._step(root))
+            return
+        try:
+            counts = root.searcher.embed_pending(STEP_CHUNKS, self._busy)
+        except Exception as exc:  # a broken model: the stages report it on each search
+            log.warning("background embedding of %s stopped: %s: %s", root.path,
+                        type(exc).__name__, exc)
+            progress.state = "failed"
+            return
+        if counts is None:
+            progress.state = "off"  # no bi-encoder light model: nothing to embed
+            return
+        progress.done, progress.total = counts
+        limit = root.workspace.config.rerank.background_embed_max_chunks
+        if progress.total > limit:
+            progress.state = "too large"
+            log.warning("%s has %d chunks, more than rerank.background_embed_max_chunks "
+                        "(%d): not embedding in the background", root.path, progress.total,
+                        limit)
+            return
+        self._events.embed_progress(root.path, progress.done, progress.total)
+        if progress.done >= progress.total:
+            progress.state = "done"
+            return
+        self._submit(lambda: self._step(root))  # behind any query that arrived

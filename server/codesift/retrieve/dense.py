@@ -1,0 +1,149 @@
+"""Dense candidates: a static embedding of every chunk, searched exactly.
+
+Lexical search misses the right code when the question and the code share no words; a
+static embedding model (token vectors averaged, no transformer) embeds a chunk in well
+under a millisecond, so every chunk gets one at index time (``refresh``), stored in the
+index by chunk-text hash (float16). A search is one matrix product over the in-memory
+matrix (float32, 128 dimensions: about 51 MB per 100k chunks). The model is wordllama's
+``l2_supercat`` (MIT, weights inside the ``wordllama`` wheel, loaded offline).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..config import Config, RetrieveConfig
+from ..index.store import Store
+from ..query import QueryAnalysis
+from .candidate import Candidate
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+MODELS = {"wordllama-l2": ("l2_supercat", 128)}
+BATCH = 512
+
+
+@functools.lru_cache(maxsize=2)
+def load_model(name: str) -> Any:
+    """The static model, loaded once per process; None (logged) when unavailable."""
+    if name not in MODELS:
+        log.warning("unknown dense model %r (known: %s); dense candidates off", name,
+                    ", ".join(MODELS))
+        return None
+    config, dim = MODELS[name]
+    try:
+        import wordllama
+        from wordllama import WordLlama
+
+        return WordLlama.load(config=config, cache_dir=Path(wordllama.__file__).parent,
+                              disable_download=True, dim=256, trunc_dim=dim)
+    except Exception as exc:  # a broken install must not break search
+        log.warning("dense model %s unavailable (%s: %s); dense candidates off", name,
+                    type(exc).__name__, exc)
+        return None
+
+
+def model_id(name: str) -> str:
+    config, dim = MODELS.get(name, (name, 0))
+    return f"wordllama/{config}-{dim}"
+
+
+def embed(name: str, texts: list[str]) -> np.ndarray | None:
+    import numpy as np
+
+    model = load_model(name)
+    if model is None:
+        return None
+    vectors = np.asarray(model.embed(texts, norm=True), dtype=np.float32)
+    return vectors.reshape(len(texts), -1)
+
+
+def refresh(store: Store, config: Config, progress: Any = None) -> int:
+    """Embed every chunk that has no vector yet (after indexing); returns how many.
+    ``progress(done, total)`` is called between batches."""
+    name = config.retrieve.dense_model
+    if not name or config.retrieve.strategy == "lexical" or load_model(name) is None:
+        return 0
+    import numpy as np
+
+    ident = model_id(name)
+    done = 0
+    while batch := store.chunks_without_vector(ident, BATCH):
+        vectors = embed(name, [text[:4000] for _, text in batch])
+        if vectors is None:
+            break
+        with store.transaction():
+            store.put_vectors(ident, [(key, v.astype(np.float16).tobytes())
+                                      for (key, _), v in zip(batch, vectors, strict=True)])
+            done += len(batch)
+            store.set_meta("vectors_version", str(time.time()))
+        if progress is not None:
+            progress(done)
+    if done:
+        with store.transaction():
+            store.prune_vectors()
+    return done
+
+
+class DenseGenerator:
+    """The chunks nearest to the query in the static embedding space."""
+
+    name: ClassVar[str] = "dense"
+    semantic: ClassVar[bool] = True
+
+    def __init__(self, store: Store, config: RetrieveConfig):
+        self.store = store
+        self.config = config
+        self._version: str | None = None
+        self._ids: Any = None
+        self._files: Any = None
+        self._matrix: Any = None
+
+    def _load(self) -> bool:
+        version = self.store.get_meta("vectors_version")
+        if version is None:
+            return False
+        if version != self._version:
+            import numpy as np
+
+            rows = self.store.chunk_vectors(model_id(self.config.dense_model))
+            self._ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            self._files = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+            self._matrix = (np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float16)
+                            .reshape(len(rows), -1).astype(np.float32)) if rows else None
+            self._version = version
+        return self._matrix is not None
+
+    def candidates(self, analysis: QueryAnalysis, limit: int, allowed: list[int] | None
+                   ) -> list[Candidate]:
+        name = self.config.dense_model
+        if not name or not analysis.text.strip() or not self._load():
+            return []
+        import numpy as np
+
+        query = embed(name, [analysis.text])
+        if query is None:
+            return []
+        scores = self._matrix @ query[0]
+        if allowed is not None:
+            scores = np.where(np.isin(self._files, np.asarray(allowed, dtype=np.int64)),
+                              scores, -np.inf)
+        k = min(limit, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        top = top[np.isfinite(scores[top])]
+        rows = {r.id: r for r in self.store.chunks_by_id([int(self._ids[i]) for i in top])}
+        out = []
+        for i in top:
+            r = rows.get(int(self._ids[i]))
+            if r is not None:
+                out.append(Candidate(r.file_id, r.path, r.language, r.start_line, r.end_line,
+                                     r.symbol, r.kind, r.id,
+                                     {self.name: max(0.0, float(scores[i]))}))
+        return out
