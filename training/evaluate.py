@@ -22,9 +22,10 @@ from typing import Any
 
 from codesift.config import load_config
 from codesift.evaluation.metrics import EvalQuery, Scores, Target, mean_scores, query_scores
-from codesift.evaluation.runner import _ranked, approach_config
+from codesift.evaluation.runner import _ranked, approach_config, pool_recall
 from codesift.index.indexer import sync
 from codesift.rerank.scorers import ModelPool
+from codesift.retrieve import dense
 from codesift.search import Searcher, SearchRequest
 from codesift.workspace import Workspace
 
@@ -35,7 +36,7 @@ APPROACHES = ("lexical", "light", "cascade")
 
 
 def run_package(root: Path, rows: list[dict], overrides: dict[str, Any], work: Path,
-                approaches: list[str]) -> dict[str, list[Scores]]:
+                approaches: list[str], pools: list[float]) -> dict[str, list[Scores]]:
     settings = {"index": {"index_dir": str(work / f"{stable_hash(str(root)):x}")},
                 **overrides}
     config = load_config(root, settings)
@@ -43,6 +44,7 @@ def run_package(root: Path, rows: list[dict], overrides: dict[str, Any], work: P
     store = workspace.open_store()
     try:
         sync(workspace, store)
+        dense.refresh(store, config)
         queries = [EvalQuery(r["query"], tuple(Target(t["path"], t["start_line"],
                                                       t["end_line"]) for t in r["targets"]))
                    for r in rows]
@@ -52,6 +54,8 @@ def run_package(root: Path, rows: list[dict], overrides: dict[str, Any], work: P
             searcher = Searcher(store, cfg, ModelPool(cfg.rerank, store))
             out[name] = [query_scores(q, _ranked(searcher.search(
                 SearchRequest(q.query, 10, rerank=name != "lexical")).hits)) for q in queries]
+            if name == "lexical":
+                pools[0] += pool_recall(searcher, queries) * len(queries)
         return out
     finally:
         store.close()
@@ -63,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage1-model", default=None, help="light model (name or folder)")
     parser.add_argument("--stage2-model", default=None, help="heavy model ('' for none)")
     parser.add_argument("--approaches", default=",".join(APPROACHES))
+    parser.add_argument("--strategy", choices=("hybrid", "auto", "lexical"), default=None,
+                        help="retrieve.strategy (default: the configured one)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/codesift-written-eval"))
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--max-per-package", type=int, default=0)
@@ -72,18 +78,21 @@ def main(argv: list[str] | None = None) -> int:
         rerank["light_model"] = args.stage1_model
     if args.stage2_model is not None:
         rerank["heavy_model"] = args.stage2_model
-    overrides = {"rerank": rerank} if rerank else {}
+    overrides: dict[str, Any] = {"rerank": rerank} if rerank else {}
+    if args.strategy:
+        overrides["retrieve"] = {"strategy": args.strategy}
     approaches = args.approaches.split(",")
     known = packages()
     by_package: dict[str, list[dict]] = defaultdict(list)
     for row in read_jsonl(RESOLVED / f"{args.split}.jsonl"):
         by_package[row["package"]].append(row)
     scores: dict[str, dict[str, list[Scores]]] = defaultdict(lambda: defaultdict(list))
+    pools = [0.0]
     for name, rows in sorted(by_package.items()):
         rows = rows[: args.max_per_package] if args.max_per_package else rows
         root = known[name].root()
         assert root is not None, f"{name}: sources not installed"
-        got = run_package(root, rows, overrides, args.work, approaches)
+        got = run_package(root, rows, overrides, args.work, approaches, pools)
         language = known[name].language
         for approach, per_query in got.items():
             scores[approach]["all"] += per_query
@@ -94,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
               "approaches": {a: {group: {"n": len(v), **mean_scores(v).to_json()}
                                  for group, v in sorted(groups.items())}
                              for a, groups in scores.items()}}
-    print(f"split: {args.split} ({len(scores[approaches[0]]['all'])} questions)")
+    total = len(scores[approaches[0]]["all"])
+    if "lexical" in approaches:
+        report["pool_recall"] = round(pools[0] / max(1, total), 4)
+    print(f"split: {args.split} ({total} questions); pool recall "
+          f"{report.get('pool_recall', '-')}")
     for approach, groups in report["approaches"].items():
         cells = "  ".join(f"{g} {v['mrr@10']:.3f}" for g, v in groups.items())
         print(f"{approach:8} MRR@10  {cells}")
