@@ -135,7 +135,8 @@ def cmd_resolve(args: argparse.Namespace) -> int:
                                 "end_line": hit[1], "symbol": target["symbol"]})
             if targets:
                 resolved[pkg.split].append({"query": row["query"], "package": name,
-                                            "language": pkg.language, "targets": targets})
+                                            "language": pkg.language, "targets": targets,
+                                            "split": pkg.split})
     for split, rows in resolved.items():
         write_jsonl(RESOLVED / f"{split}.jsonl", rows)
         print(f"{split}: {len(rows)} questions", file=sys.stderr)

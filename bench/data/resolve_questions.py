@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             resolved.append({"path": path, "start_line": start, "end_line": end,
                              "symbol": symbol})
         if len(resolved) == len(targets):
-            records.append({"query": query, "targets": resolved})
+            records.append({"query": query, "targets": resolved, "split": "test"})
 
     for message in warnings:
         print(f"warning: {message}", file=sys.stderr)

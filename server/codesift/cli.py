@@ -251,7 +251,7 @@ def cmd_eval(args: argparse.Namespace, out: Console, err: Console) -> int:
     if (args.final_k is not None and args.final_k < 1) or (args.pool_size is not None
                                                           and args.pool_size < 1):
         raise UserError("--final-k and --pool-size must be at least 1")
-    from .evaluation.metrics import load_queries  # numpy and the models: only for eval
+    from .evaluation.metrics import load_queries, splits_of  # numpy, models: eval only
     from .evaluation.report import print_report
     from .evaluation.runner import run_eval
 
@@ -279,12 +279,14 @@ def cmd_eval(args: argparse.Namespace, out: Console, err: Console) -> int:
         store.close()
     if args.json:
         print(json.dumps({
-            "queries": len(queries), "root": str(workspace.root), "final_k": args.final_k,
+            "queries": len(queries), "split": splits_of(queries), "root": str(workspace.root),
+            "final_k": args.final_k,
             "pool_size": workspace.config.retrieve.pool_size, "index": stats,
             "approaches": [r.to_json() for r in results],
         }))
     else:
-        header = (f"{len(queries)} queries · {escape(str(args.queries))} · "
+        header = (f"{len(queries)} queries · {escape(str(args.queries))} · split "
+                  f"{escape(splits_of(queries))} · "
                   f"{stats['files']:,} files, {stats['chunks']:,} chunks · "
                   f"pool {workspace.config.retrieve.pool_size} · k {args.final_k}")
         if not out.is_terminal:  # a pipe or file: do not squeeze the table to 80 columns

@@ -29,6 +29,13 @@ class Target:
 class EvalQuery:
     query: str
     targets: tuple[Target, ...]
+    split: str | None = None  # "tune", "dev", "test", ... when the file says
+
+
+def splits_of(queries: Sequence[EvalQuery]) -> str:
+    """Which split(s) a query file holds, for the report ("unlabelled" when it says not)."""
+    names = sorted({q.split for q in queries if q.split})
+    return ", ".join(names) if names else "unlabelled"
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,8 @@ def load_queries(path: Path) -> list[EvalQuery]:
                                  ) from None
         if not query.strip() or not targets:
             raise QueryFileError(f"{path}:{number}: empty query or no targets")
-        out.append(EvalQuery(query, targets))
+        split = data.get("split")
+        out.append(EvalQuery(query, targets, str(split) if split else None))
     if not out:
         raise QueryFileError(f"{path}: no queries")
     return out
