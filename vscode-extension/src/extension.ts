@@ -10,7 +10,6 @@ import {
   LanguageClient,
   ProgressType,
   State,
-  TransportKind,
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
@@ -45,6 +44,7 @@ import {
   parseServerCommand,
   resolveServerCommand,
   sameSettings,
+  serverExecutable,
   toServerSettings,
   type ServerCommand,
   type ServerSettings,
@@ -160,12 +160,7 @@ class CodesiftExtension {
     this.command = command;
     this.log.info(`starting the server: ${formatCommand(command)} (${command.source})`);
 
-    const run = {
-      command: command.command,
-      args: command.args,
-      transport: TransportKind.stdio,
-      options: { cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, env: process.env },
-    };
+    const run = serverExecutable(command, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, process.env);
     const serverOptions: ServerOptions = { run, debug: run };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file' }],

@@ -292,3 +292,14 @@ export function formatCommand(command: ServerCommand): string {
     .map((w) => (w === '' || /[\s"']/.test(w) ? JSON.stringify(w) : w))
     .join(' ');
 }
+
+/** How the language client runs the server. Deliberately no `transport`: given one,
+ * vscode-languageclient appends `--stdio` to an executable's arguments; without one it
+ * talks stdio to the process as started. */
+export function serverExecutable(
+  command: ServerCommand,
+  cwd: string | undefined,
+  env: Record<string, string | undefined>,
+): { command: string; args: string[]; options: { cwd: string | undefined; env: Record<string, string | undefined> } } {
+  return { command: command.command, args: [...command.args], options: { cwd, env } };
+}

@@ -12,6 +12,7 @@ import {
   parseServerCommand,
   resolveServerCommand,
   sameSettings,
+  serverExecutable,
   serverPath,
   splitCommandLine,
   toServerSettings,
@@ -197,5 +198,14 @@ describe('server command', () => {
       formatCommand({ command: '/opt/my tools/codesift', args: ['serve', ''], source: 'setting' }),
       '"/opt/my tools/codesift" serve ""',
     );
+  });
+});
+
+describe('serverExecutable', () => {
+  it('passes no transport, so the client appends no --stdio the server would reject', () => {
+    const run = serverExecutable({ command: '/x/codesift', args: ['serve'], source: 'setting' }, '/ws', {});
+    assert.equal('transport' in run, false);
+    assert.deepEqual(run.args, ['serve']);
+    assert.equal(run.options.cwd, '/ws');
   });
 });
