@@ -2,3 +2,7 @@
 
 Run them as modules from the repository root, e.g. ``python -m training.mine --help``.
 """
+
+import os
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before any onnxruntime import
