@@ -233,7 +233,7 @@ async def test_bad_requests_get_errors_and_the_server_survives(client: Client):
     ok = await search(client, "dedent text")
     assert ok["results"]
     status = await client.protocol.send_request_async("codesift/status", {})
-    assert "codesift/minilm-l6-bi-int8" in json.dumps(status["models"])
+    assert "codesift/codesift-bi-l6-int8" in json.dumps(status["models"])
 
 
 def _frame(message: dict[str, Any]) -> bytes:

@@ -272,8 +272,8 @@ def test_shipped_bi_encoder_loads_offline_and_ranks_sensibly():
     from codesift.config import RerankConfig
     from codesift.rerank.document import Document
 
-    scorer = ModelPool(RerankConfig(), None).get("minilm-l6-bi")
-    assert scorer is not None and scorer.id == "codesift/minilm-l6-bi-int8"
+    scorer = ModelPool(RerankConfig(), None).get("codesift-bi-l6")
+    assert scorer is not None and scorer.id == "codesift/codesift-bi-l6-int8"
     docs = [Document("a", "net/http.py", "read_status_line", "function",
                      "def read_status_line(sock):\n    line = sock.readline()\n"
                      "    version, status, reason = line.split(None, 2)\n    return int(status)"),

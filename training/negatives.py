@@ -188,14 +188,14 @@ def main(argv: list[str] | None = None) -> int:
                              "their doc comments")
     parser.add_argument("--max-length", type=int, default=192,
                         help="the cross-encoder's token limit the texts are cut for")
-    parser.add_argument("--render-model", default="minilm-l6-bi",
+    parser.add_argument("--render-model", default="codesift-bi-l6",
                         help="model whose tokenizer measures the budget (same vocabulary)")
     parser.add_argument("--for-light", action="store_true",
                         help="render documents as the light stage embeds them (alone, "
                              "query-independent; use --max-length 256)")
     parser.add_argument("--teacher", default="",
                         help="bi-encoder model whose scores are stored for distillation "
-                             "(e.g. minilm-l6-bi); empty: none")
+                             "(e.g. codesift-bi-l6); empty: none")
     parser.add_argument("--work", type=Path,
                         default=Path(tempfile.gettempdir()) / "codesift-training",
                         help="scratch folder for the package indexes")

@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 def add_model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stage1-model", metavar="M",
                         help="light stage model: a shipped model name, a model folder, or "
-                             "'' to switch the stage off (default: minilm-l6-bi)")
+                             "'' to switch the stage off (default: codesift-bi-l6)")
     parser.add_argument("--stage2-model", metavar="M",
                         help="heavy stage model (cross-encoder): shipped name, folder, or "
                              "a Hugging Face id with the transformers extra; '' = off")

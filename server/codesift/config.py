@@ -96,13 +96,13 @@ class IndexConfig:
 class RerankConfig:
     """The late-binding cascade over the candidate pool (see docs/CONFIGURATION.md).
 
-    A model is a shipped model's name (``minilm-l6-bi``), a model folder, or, with the
+    A model is a shipped model's name (``codesift-bi-l6``), a model folder, or, with the
     sentence-transformers extra and ``allow_download``, a Hugging Face model id.
     An empty string switches that stage off.
     """
 
     enabled: bool = True
-    light_model: str = "minilm-l6-bi"
+    light_model: str = "codesift-bi-l6"
     light_keep: int = 20
     heavy_model: str = "codesift-cross-l6"
     # token budget per document; 0 keeps the model's own max_length

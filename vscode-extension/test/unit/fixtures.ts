@@ -42,7 +42,7 @@ export function status(extra: Partial<Status> = {}): Status {
         embedding: { state: 'running', done: 12000, total: 61840 },
       },
     ],
-    models: { 'minilm-l6-bi': 'codesift/minilm-l6-bi-int8' },
+    models: { 'codesift-bi-l6': 'codesift/codesift-bi-l6-int8' },
     cache_hit_rate: 0.83,
     latency_ms: { candidates: { p50: 14.2, max: 41, n: 50 } },
     ...extra,

@@ -203,7 +203,7 @@ describe('status rendering', () => {
     assert.match(text, /last update: +2m ago/);
     assert.match(text, /unsaved: +1 buffer/);
     assert.match(text, /embedding: +12,000\/61,840 chunks \(running\)/);
-    assert.match(text, /minilm-l6-bi \(codesift\/minilm-l6-bi-int8\)/);
+    assert.match(text, /codesift-bi-l6 \(codesift\/codesift-bi-l6-int8\)/);
     assert.match(text, /cache hit rate: 83\.0%/);
     assert.match(text, /candidates +p50 14\.2, max 41\.0 \(n=50\)/);
   });

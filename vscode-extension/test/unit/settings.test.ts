@@ -78,11 +78,11 @@ describe('settings mapping', () => {
       'retrieve.poolSize': 2.5,
       'scan.extraIgnore': ['ok', 3],
       'rerank.enabled': 'yes',
-      'rerank.lightModel': 'minilm-l6-bi',
+      'rerank.lightModel': 'codesift-bi-l6',
       'rerank.heavyModel': null,
     };
     const { settings, problems } = toServerSettings((key) => values[key]);
-    assert.deepEqual(settings, { rerank: { light_model: 'minilm-l6-bi' } });
+    assert.deepEqual(settings, { rerank: { light_model: 'codesift-bi-l6' } });
     assert.equal(problems.length, 5);
     assert.match(problems.join('\n'), /codesift\.rerank\.lightKeep should be an integer >= 1, got "30"/);
     assert.match(problems.join('\n'), /codesift\.scan\.extraIgnore should be a list of strings/);
