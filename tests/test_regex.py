@@ -70,3 +70,12 @@ def test_pathological_regex_returns_within_a_second(stdlib_index):
 def test_invalid_regex_names_the_problem(pattern, problem):
     with pytest.raises(RegexError, match=re.escape(problem)):
         compile_pattern(pattern)
+
+
+def test_a_question_with_invalid_regex_syntax_is_searched_as_words():
+    from codesift.query import analyze
+
+    question = "passing a Regexp object unwraps its (?-mix:...) source"
+    assert analyze(question).route == "natural"
+    assert analyze("def \\w+_json\\(").route == "regex"
+    assert analyze(question, force_regex=True).route == "regex"  # --regex: refused later

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from codesift.config import load_config
+from codesift.errors import UserError
 from codesift.evaluation.metrics import EvalQuery, Scores, Target, mean_scores, query_scores
 from codesift.evaluation.runner import _ranked, approach_config, pool_recall
 from codesift.index.indexer import sync
@@ -33,6 +34,16 @@ from .common import read_jsonl, stable_hash
 from .written import RESOLVED, packages
 
 APPROACHES = ("lexical", "light", "cascade")
+
+
+def scores_of(searcher: Searcher, query: EvalQuery, rerank: bool) -> Scores:
+    """A query's scores; one the engine refuses (a user error) counts as a miss."""
+    try:
+        hits = searcher.search(SearchRequest(query.query, 10, rerank=rerank)).hits
+    except UserError as exc:
+        print(f"refused: {query.query!r}: {exc}", file=sys.stderr)
+        hits = []
+    return query_scores(query, _ranked(hits))
 
 
 def run_package(root: Path, rows: list[dict], overrides: dict[str, Any], work: Path,
@@ -52,8 +63,7 @@ def run_package(root: Path, rows: list[dict], overrides: dict[str, Any], work: P
         for name in approaches:
             cfg = approach_config(config, "light" if name == "light" else "cascade")
             searcher = Searcher(store, cfg, ModelPool(cfg.rerank, store))
-            out[name] = [query_scores(q, _ranked(searcher.search(
-                SearchRequest(q.query, 10, rerank=name != "lexical")).hits)) for q in queries]
+            out[name] = [scores_of(searcher, q, name != "lexical") for q in queries]
             if name == "lexical":
                 pools[0] += pool_recall(searcher, queries) * len(queries)
         return out

@@ -114,6 +114,20 @@ def looks_like_regex(text: str) -> bool:
     return bool(REGEX_HINTS.search(text))
 
 
+def compiles_as_regex(text: str) -> bool:
+    """Whether RE2 accepts it: a question that merely contains regex-like syntax
+    ("unwraps its (?-mix:...) source") is searched as words, not refused."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        re2.compile(f"(?m){text}", options)
+    except re2.error:
+        return False
+    return True
+
+
 def _terms(text: str, keep_stop_words: bool = False) -> list[Term]:
     out: list[Term] = []
     seen: set[str] = set()
@@ -134,7 +148,8 @@ def _terms(text: str, keep_stop_words: bool = False) -> list[Term]:
 def analyze(text: str, *, force_regex: bool = False) -> QueryAnalysis:
     """Route the query and extract its terms."""
     stripped = text.strip()
-    if force_regex or (looks_like_regex(stripped) and not SYMBOL_RE.match(stripped)):
+    if force_regex or (looks_like_regex(stripped) and not SYMBOL_RE.match(stripped)
+                       and compiles_as_regex(stripped)):
         return QueryAnalysis(stripped, "regex", _terms(re.sub(r"\\.", " ", stripped)),
                              pattern=stripped)
     if SYMBOL_RE.match(stripped):  # an identifier: every word counts, even "get" or "find"
