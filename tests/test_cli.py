@@ -133,3 +133,19 @@ def test_serve_accepts_the_stdio_flag_clients_send(cache):
                             input=frames, capture_output=True, text=True, env=env, timeout=60)
     assert "unrecognized arguments" not in served.stderr
     assert '"id": 1' in served.stdout.replace('"id":1', '"id": 1')
+
+
+def test_index_embed_caches_every_chunk(tmp_path):
+    root = tmp_path / "ws"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "mod.py").write_text(
+        "def parse_header(line):\n    return line.split(':', 1)\n\n\n"
+        "class Reader:\n    def read_all(self, stream):\n        return stream.read()\n")
+    proc = run("index", str(root), "--embed", "--json", cache=tmp_path / "cache")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["embedded"] == summary["chunks"] > 0
+    search = run("search", "read everything from a stream", "--root", str(root), "--json",
+                 cache=tmp_path / "cache")
+    light = next(s for s in json.loads(search.stdout)["stages"] if s["name"] == "light")
+    assert light["ran"] and light["cache_hits"] == light["in"]  # all from the index

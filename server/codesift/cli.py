@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
                                          "are re-parsed, vanished files are dropped.")
     p_index.add_argument("root", type=Path, help="workspace folder")
     p_index.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p_index.add_argument("--embed", action="store_true",
+                         help="also embed every chunk with the light model (what the "
+                              "language server does in idle time), so later searches "
+                              "find every candidate cached")
     p_index.add_argument("--no-wait", action="store_true",
                          help="fail at once if another process is indexing this root")
 
@@ -181,11 +185,30 @@ def _sync_with_progress(workspace: Workspace, store: Store, console: Console,
         return result
 
 
+def _embed_with_progress(workspace: Workspace, store: Store, console: Console) -> int | None:
+    """Light-model embeddings of every chunk not cached yet; the cached count, or None
+    when the light model is not a bi-encoder."""
+    searcher = Searcher(store, workspace.config)
+    progress = Progress(TextColumn("[bold]Embedding"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=console, transient=True,
+                        disable=not console.is_terminal)
+    with progress:
+        task = progress.add_task("embed", total=None)
+        before = -1
+        while (counts := searcher.embed_pending(256)) is not None:
+            progress.update(task, completed=counts[0], total=counts[1])
+            if counts[0] >= counts[1] or counts[0] == before:  # done, or cannot store more
+                return counts[0]
+            before = counts[0]
+    return None
+
+
 def cmd_index(args: argparse.Namespace, err: Console) -> int:
     workspace = _workspace(args.root, args)
     store = workspace.open_store()
     try:
         report = _sync_with_progress(workspace, store, err, wait=not args.no_wait)
+        embedded = _embed_with_progress(workspace, store, err) if args.embed else None
         stats = store.stats()
     finally:
         store.close()
@@ -194,6 +217,7 @@ def cmd_index(args: argparse.Namespace, err: Console) -> int:
         "scanned": report.scanned, "added": report.added, "updated": report.updated,
         "removed": report.removed, "unchanged": report.unchanged, "skipped": report.skipped,
         "seconds": round(report.seconds, 3), **stats,
+        **({"embedded": embedded} if embedded is not None else {}),
     }
     if args.json:
         print(json.dumps(summary))
@@ -204,6 +228,9 @@ def cmd_index(args: argparse.Namespace, err: Console) -> int:
             f"([bold]+{report.added}[/] added, {report.updated} updated, "
             f"{report.removed} removed, {report.skipped} skipped) in {report.seconds:.2f}s"
         )
+        if embedded is not None:
+            err.print(f"[green]Embedded[/] {embedded:,} of {stats['chunks']:,} chunks with "
+                      f"{escape(workspace.config.rerank.light_model)}")
         err.print(f"[dim]index: {escape(str(workspace.index_dir))}[/]")
     return EXIT_OK
 
