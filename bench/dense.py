@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         store = Workspace(copy, config).open_store()
         searcher = Searcher(store, config)
         report["dense_real"] = dense_latency(searcher, texts, 1)
-        scale = max(1, round(100_000 / report["dense_real"]["chunks"]))
+        scale = -(-100_000 // report["dense_real"]["chunks"])  # at least 100k chunks
         report["dense_100k"] = dense_latency(searcher, texts, scale)
         store.close()
         print("stdlib questions over the evaluation corpus ...", file=sys.stderr)

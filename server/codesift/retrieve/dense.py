@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MODELS = {"wordllama-l2": ("l2_supercat", 128)}
 BATCH = 512
+TEXT_CHARS = 1000  # a chunk's head (path, name, signature, doc comment) says most of it
 
 
 @functools.lru_cache(maxsize=2)
@@ -51,7 +52,7 @@ def load_model(name: str) -> Any:
 
 def model_id(name: str) -> str:
     config, dim = MODELS.get(name, (name, 0))
-    return f"wordllama/{config}-{dim}"
+    return f"wordllama/{config}-{dim}-c{TEXT_CHARS}"
 
 
 def embed(name: str, texts: list[str]) -> np.ndarray | None:
@@ -75,7 +76,7 @@ def refresh(store: Store, config: Config, progress: Any = None) -> int:
     ident = model_id(name)
     done = 0
     while batch := store.chunks_without_vector(ident, BATCH):
-        vectors = embed(name, [text[:4000] for _, text in batch])
+        vectors = embed(name, [text[:TEXT_CHARS] for _, text in batch])
         if vectors is None:
             break
         with store.transaction():
