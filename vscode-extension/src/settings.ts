@@ -20,6 +20,7 @@ export const SERVER_SETTINGS: readonly SettingSpec[] = [
   { key: 'rerank.heavyModel', kind: 'string' },
   { key: 'rerank.lightKeep', kind: 'integer', minimum: 1 },
   { key: 'rerank.interactiveBudgetMs', kind: 'integer', minimum: 0 },
+  { key: 'rerank.backgroundEmbed', kind: 'boolean' },
   { key: 'retrieve.poolSize', kind: 'integer', minimum: 1 },
   { key: 'scan.extraIgnore', kind: 'string[]' },
   { key: 'scan.maxFileBytes', kind: 'integer', minimum: 1 },
