@@ -41,6 +41,9 @@ class Recorder:
     def embed_progress(self, root: Path, done: int, total: int) -> None:
         pass
 
+    def embed_stopped(self, root: Path, reason: str) -> None:
+        pass
+
     def index_finished(self, root: Path, report: SyncReport | None, error: str | None
                        ) -> None:
         if error is not None:

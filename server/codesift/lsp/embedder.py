@@ -24,6 +24,7 @@ STEP_CHUNKS = 32
 
 class EmbedEvents(Protocol):
     def embed_progress(self, root: Path, done: int, total: int) -> None: ...
+    def embed_stopped(self, root: Path, reason: str) -> None: ...
 
 
 @dataclass
@@ -45,6 +46,7 @@ class BackgroundEmbedder:
         self._is_live = is_live
         self._events = events
         self.progress: dict[Path, Progress] = {}
+        self._active: dict[Path, Root] = {}  # the root whose steps are queued, per folder
 
     def start(self, root: Root) -> None:
         """Embed what the root's light model has not seen (again after an index change).
@@ -54,15 +56,20 @@ class BackgroundEmbedder:
     def _start(self, root: Root) -> None:
         progress = self.progress.setdefault(root.path, Progress())
         if not root.workspace.config.rerank.background_embed:
-            progress.state = "off"
-        elif progress.state != "running":
+            self._active.pop(root.path, None)
+            self._stop(root.path, progress, "off")
+        elif progress.state != "running" or self._active.get(root.path) is not root:
+            self._active[root.path] = root  # a reopened folder's run replaces the old one
             progress.state = "running"
             self._step(root)
 
     def _step(self, root: Root) -> None:
         progress = self.progress[root.path]
+        if self._active.get(root.path) is not root:
+            return  # superseded by a newer run for this folder, or switched off
         if not self._is_live(root):
-            progress.state = "waiting"  # removed or reopened: its successor starts anew
+            self._active.pop(root.path, None)
+            self._stop(root.path, progress, "waiting")  # removed or reopened: a new start
             return
         if self._busy():  # a query is waiting: go behind it
             self._submit(lambda: self._step(root))
@@ -72,15 +79,15 @@ class BackgroundEmbedder:
         except Exception as exc:  # a broken model: the stages report it on each search
             log.warning("background embedding of %s stopped: %s: %s", root.path,
                         type(exc).__name__, exc)
-            progress.state = "failed"
+            self._stop(root.path, progress, "failed")
             return
         if counts is None:
-            progress.state = "off"  # no bi-encoder light model: nothing to embed
+            self._stop(root.path, progress, "off")  # no bi-encoder light model
             return
         progress.done, progress.total = counts
         limit = root.workspace.config.rerank.background_embed_max_chunks
         if progress.total > limit:
-            progress.state = "too large"
+            self._stop(root.path, progress, "too large")
             log.warning("%s has %d chunks, more than rerank.background_embed_max_chunks "
                         "(%d): not embedding in the background", root.path, progress.total,
                         limit)
@@ -90,3 +97,10 @@ class BackgroundEmbedder:
             progress.state = "done"
             return
         self._submit(lambda: self._step(root))  # behind any query that arrived
+
+    def _stop(self, path: Path, progress: Progress, state: str) -> None:
+        """Leave the running state; a progress the client shows is ended, not left
+        spinning."""
+        if progress.state == "running" and 0 < progress.total and progress.done < progress.total:
+            self._events.embed_stopped(path, state)
+        progress.state = state

@@ -77,6 +77,14 @@ class LspEvents:
             self._on_loop(self.server.work_done_progress.end, token, t.WorkDoneProgressEnd(
                 message=f"{root.name}: {total:,} chunks embedded; searches rank fully"))
 
+    def embed_stopped(self, root: Path, reason: str) -> None:
+        """Background embedding stopped before the end (switched off, folder gone, model
+        broken): end its progress with the reason."""
+        token = self.embed_tokens.pop(root, None)
+        if token is not None:
+            self._on_loop(self.server.work_done_progress.end, token, t.WorkDoneProgressEnd(
+                message=f"{root.name}: embedding stopped ({reason})"))
+
     def index_progress(self, root: Path, done: int, total: int) -> None:
         token = self.tokens.get(root)
         if token is None or total == 0:

@@ -1,0 +1,92 @@
+"""The background embedder's scheduling: progress, yielding to queries, a folder reopened
+mid-run, switched off mid-run (its progress is ended, never left spinning)."""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from codesift.config import Config
+from codesift.lsp.embedder import BackgroundEmbedder
+
+
+class FakeSearcher:
+    """Embeds ``step`` chunks per call out of ``total`` (the real one is tested end to end
+    in test_lsp_embedding.py)."""
+
+    def __init__(self, total: int, step: int = 10):
+        self.done, self.total, self.step = 0, total, step
+
+    def embed_pending(self, batch: int, cancel: Any = None) -> tuple[int, int]:
+        self.done = min(self.total, self.done + self.step)
+        return self.done, self.total
+
+
+def make_root(total: int, embed: bool = True) -> Any:
+    config = Config()
+    config.rerank.background_embed = embed
+    return SimpleNamespace(path=Path("/ws"), workspace=SimpleNamespace(config=config),
+                           searcher=FakeSearcher(total))
+
+
+class Harness:
+    def __init__(self) -> None:
+        self.queue: deque = deque()
+        self.busy = False
+        self.live: set[int] = set()
+        self.events: list[tuple] = []
+        self.embedder = BackgroundEmbedder(self.queue.append, lambda: self.busy,
+                                           lambda root: id(root) in self.live, self)
+
+    def embed_progress(self, root: Path, done: int, total: int) -> None:
+        self.events.append(("progress", done, total))
+
+    def embed_stopped(self, root: Path, reason: str) -> None:
+        self.events.append(("stopped", reason))
+
+    def run(self, steps: int = 1000) -> None:
+        while self.queue and steps:
+            self.queue.popleft()()
+            steps -= 1
+
+
+def test_runs_to_the_end_and_steps_aside_for_queries():
+    h = Harness()
+    root = make_root(35)
+    h.live.add(id(root))
+    h.embedder.start(root)
+    h.busy = True
+    h.run(5)
+    assert root.searcher.done == 0  # a waiting query: every step requeued, nothing embedded
+    h.busy = False
+    h.run()
+    assert h.embedder.progress[root.path].to_json() == {"state": "done", "done": 35,
+                                                       "total": 35}
+    assert h.events[-1] == ("progress", 35, 35)
+
+
+def test_a_reopened_folder_continues_and_switching_off_ends_the_progress():
+    h = Harness()
+    old = make_root(100)
+    h.live.add(id(old))
+    h.embedder.start(old)
+    h.run(3)
+    new = make_root(100)  # settings changed: the folder is reopened
+    new.searcher.done = old.searcher.done
+    h.live = {id(new)}
+    h.embedder.start(new)
+    h.run()
+    assert h.embedder.progress[new.path].state == "done"
+    assert new.searcher.done == 100 and h.events[-1] == ("progress", 100, 100)
+    off = make_root(200, embed=True)
+    h.live = {id(off)}
+    h.embedder.start(off)
+    h.run(2)
+    quiet = make_root(200, embed=False)
+    h.live = {id(quiet)}
+    h.embedder.start(quiet)
+    h.run()
+    assert h.events[-1][0] == "stopped"  # the progress was ended, not left running
+    assert h.embedder.progress[quiet.path].state == "off"
