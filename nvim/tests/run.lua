@@ -536,7 +536,8 @@ local function run()
         embed_ok = false
       elseif p.kind == "end" then
         open[p.token] = nil
-        embed_ok = embed_ok and type(p.message) == "string" and p.message:find("chunks embedded", 1, true) ~= nil
+        embed_ok = embed_ok and type(p.message) == "string"
+          and (p.message:find("chunks embedded", 1, true) ~= nil or p.message:find("embedding stopped (", 1, true) ~= nil)
       end
     end
   end
