@@ -13,15 +13,22 @@ from codesift.lsp.embedder import BackgroundEmbedder
 
 
 class FakeSearcher:
-    """Embeds ``step`` chunks per call out of ``total`` (the real one is tested end to end
-    in test_lsp_embedding.py)."""
+    """Chunks 1..total; embeds ``step`` per call, walking by id (the real one is tested
+    end to end in test_lsp_embedding.py)."""
 
     def __init__(self, total: int, step: int = 10):
         self.done, self.total, self.step = 0, total, step
 
-    def embed_pending(self, batch: int, cancel: Any = None) -> tuple[int, int]:
-        self.done = min(self.total, self.done + self.step)
+    def embedding_coverage(self) -> tuple[int, int]:
         return self.done, self.total
+
+    def embed_pending(self, batch: int, after: int = 0, cancel: Any = None
+                      ) -> tuple[int, int]:
+        todo = list(range(max(after, self.done) + 1, self.total + 1))[: self.step]
+        if not todo:
+            return 0, -1
+        self.done += len(todo)
+        return len(todo), todo[-1]
 
 
 def make_root(total: int, embed: bool = True) -> Any:

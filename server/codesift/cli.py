@@ -178,29 +178,27 @@ def _sync_with_progress(workspace: Workspace, store: Store, console: Console,
 
         result = sync(workspace, store, wait=wait, progress=report)
         if workspace.config.retrieve.strategy != "lexical":
-            missing = store.stats()["chunks"]
-            embed_task = progress.add_task("embed", total=missing, current="static embeddings")
+            embed_task = progress.add_task("embed", total=None, current="static embeddings")
             dense.refresh(store, workspace.config,
                           lambda done: progress.update(embed_task, completed=done))
         return result
 
 
 def _embed_with_progress(workspace: Workspace, store: Store, console: Console) -> int | None:
-    """Light-model embeddings of every chunk not cached yet; the cached count, or None
-    when the light model is not a bi-encoder."""
+    """Light-model embeddings of every chunk not cached yet, one walk over the index; the
+    cached count, or None when the light model is not a bi-encoder."""
     searcher = Searcher(store, workspace.config)
-    progress = Progress(TextColumn("[bold]Embedding"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=console, transient=True,
-                        disable=not console.is_terminal)
-    with progress:
-        task = progress.add_task("embed", total=None)
-        before = -1
-        while (counts := searcher.embed_pending(256)) is not None:
-            progress.update(task, completed=counts[0], total=counts[1])
-            if counts[0] >= counts[1] or counts[0] == before:  # done, or cannot store more
-                return counts[0]
-            before = counts[0]
-    return None
+    if (coverage := searcher.embedding_coverage()) is None:
+        return None
+    with Progress(TextColumn("[bold]Embedding"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True,
+                  disable=not console.is_terminal) as progress:
+        task = progress.add_task("embed", total=coverage[1], completed=coverage[0])
+        cursor = 0
+        while cursor >= 0 and (stepped := searcher.embed_pending(256, cursor)) is not None:
+            cursor = stepped[1]
+            progress.advance(task, stepped[0])
+    return (searcher.embedding_coverage() or coverage)[0]
 
 
 def cmd_index(args: argparse.Namespace, err: Console) -> int:

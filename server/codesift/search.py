@@ -25,7 +25,7 @@ from .retrieve.generators import build_generators
 
 if TYPE_CHECKING:
     from .rerank.cascade import Cascade
-    from .rerank.scorers import ModelPool
+    from .rerank.scorers import BiEncoderScorer, ModelPool
 
 SNIPPET_MAX_LINES = 40
 PREFETCH_SLICE = 2
@@ -171,14 +171,10 @@ class Searcher:
     def prefetch(self, request: SearchRequest, cancel: CancelCheck | None = None) -> int:
         """Embed the light model's missing candidates for a query (idle-time work after a
         budgeted search), so the next search over them is fast. Returns how many."""
-        light = self.config.rerank.light_model
-        if not (request.rerank and self.config.rerank.enabled and light):
-            return 0
         from .rerank.cascade import documents_for
-        from .rerank.scorers import BiEncoderScorer
 
-        scorer = self.models.get(light)
-        if not isinstance(scorer, BiEncoderScorer):
+        scorer = self._light_bi_encoder() if request.rerank else None
+        if scorer is None:
             return 0
         analysis, pool = self.candidates(request, {})
         if analysis.route == "regex":
@@ -191,29 +187,41 @@ class Searcher:
             return 0
         return len(documents) - hits
 
-    def embed_pending(self, batch: int, cancel: CancelCheck | None = None
-                      ) -> tuple[int, int] | None:
-        """Background work: embed up to ``batch`` chunks the light model has not seen, in
-        small slices that ``cancel`` can stop between. Returns (chunks embedded, all
-        chunks), or None when there is no bi-encoder light model."""
-        from .rerank.cascade import documents_for
+    def _light_bi_encoder(self) -> BiEncoderScorer | None:
+        """The light stage's scorer when it is a bi-encoder (its embeddings are cacheable)."""
         from .rerank.scorers import BiEncoderScorer
 
         light = self.config.rerank.light_model
         scorer = self.models.get(light) if light and self.config.rerank.enabled else None
-        if not isinstance(scorer, BiEncoderScorer):
+        return scorer if isinstance(scorer, BiEncoderScorer) else None
+
+    def embedding_coverage(self) -> tuple[int, int] | None:
+        """(chunks with a cached light-model embedding, all chunks), or None when the light
+        model is not a bi-encoder."""
+        scorer = self._light_bi_encoder()
+        return None if scorer is None else self.models.embeddings.coverage(scorer.cache_id)
+
+    def embed_pending(self, batch: int, after: int = 0, cancel: CancelCheck | None = None
+                      ) -> tuple[int, int] | None:
+        """Background work: embed up to ``batch`` chunks (ids above ``after``) the light
+        model has not seen, in small slices that ``cancel`` can stop between. Returns (how
+        many were embedded, the id to continue after; -1 when none is left), or None when
+        the light model is not a bi-encoder."""
+        from .rerank.cascade import documents_for
+
+        scorer = self._light_bi_encoder()
+        if scorer is None:
             return None
-        cache = self.models.embeddings
-        rows = self.store.chunks_by_id(cache.chunks_without(scorer.cache_id, batch))
-        pool = [Candidate(r.file_id, r.path, r.language, r.start_line, r.end_line, r.symbol,
-                          r.kind, r.id) for r in rows]
-        if pool:
-            try:
-                scorer.embed_documents(documents_for(self.store, pool), cancel,
-                                       slice_size=PREFETCH_SLICE)
-            except Cancelled:
-                pass
-        return cache.coverage(scorer.cache_id)
+        ids = self.models.embeddings.chunks_without(scorer.cache_id, batch, after)
+        if not ids:
+            return 0, -1
+        pool = [Candidate.of_chunk(r) for r in self.store.chunks_by_id(ids)]
+        try:
+            _, hits = scorer.embed_documents(documents_for(self.store, pool), cancel,
+                                             slice_size=PREFETCH_SLICE)
+        except Cancelled:
+            return 0, after  # stepped aside: the same chunks next time
+        return len(pool) - hits, ids[-1]
 
     def search(self, request: SearchRequest, cancel: CancelCheck | None = None
                ) -> SearchResult:

@@ -20,6 +20,7 @@ from .roots import Root
 
 log = logging.getLogger(__name__)
 STEP_CHUNKS = 32
+MAX_PASSES = 3  # walks over the index before giving up on chunks that will not store
 
 
 class EmbedEvents(Protocol):
@@ -32,6 +33,8 @@ class Progress:
     done: int = 0
     total: int = 0
     state: str = "waiting"  # waiting | running | done | off | too large | failed
+    cursor: int = 0  # chunk id the walk continues after (each chunk is looked at once)
+    passes: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"state": self.state, "done": self.done, "total": self.total}
@@ -61,6 +64,25 @@ class BackgroundEmbedder:
         elif progress.state != "running" or self._active.get(root.path) is not root:
             self._active[root.path] = root  # a reopened folder's run replaces the old one
             progress.state = "running"
+            progress.cursor = progress.passes = 0
+            try:
+                coverage = root.searcher.embedding_coverage()
+            except Exception as exc:  # a broken model: the stages report it on each search
+                self._fail(root, progress, exc)
+                return
+            if coverage is None:
+                self._active.pop(root.path, None)
+                self._stop(root.path, progress, "off")  # no bi-encoder light model
+                return
+            progress.done, progress.total = coverage
+            limit = root.workspace.config.rerank.background_embed_max_chunks
+            if progress.total > limit:
+                self._active.pop(root.path, None)
+                self._stop(root.path, progress, "too large")
+                log.warning("%s has %d chunks, more than "
+                            "rerank.background_embed_max_chunks (%d): not embedding in the "
+                            "background", root.path, progress.total, limit)
+                return
             self._step(root)
 
     def _step(self, root: Root) -> None:
@@ -75,28 +97,37 @@ class BackgroundEmbedder:
             self._submit(lambda: self._step(root))
             return
         try:
-            counts = root.searcher.embed_pending(STEP_CHUNKS, self._busy)
+            stepped = root.searcher.embed_pending(STEP_CHUNKS, progress.cursor, self._busy)
         except Exception as exc:  # a broken model: the stages report it on each search
-            log.warning("background embedding of %s stopped: %s: %s", root.path,
-                        type(exc).__name__, exc)
-            self._stop(root.path, progress, "failed")
+            self._fail(root, progress, exc)
             return
-        if counts is None:
+        if stepped is None:
             self._stop(root.path, progress, "off")  # no bi-encoder light model
             return
-        progress.done, progress.total = counts
-        limit = root.workspace.config.rerank.background_embed_max_chunks
-        if progress.total > limit:
-            self._stop(root.path, progress, "too large")
-            log.warning("%s has %d chunks, more than rerank.background_embed_max_chunks "
-                        "(%d): not embedding in the background", root.path, progress.total,
-                        limit)
-            return
+        embedded, progress.cursor = stepped
+        progress.done = min(progress.total, progress.done + embedded)
+        if progress.cursor < 0:  # every chunk looked at: the count, not the estimate
+            progress.done, progress.total = (root.searcher.embedding_coverage()
+                                             or (progress.done, progress.total))
+            progress.passes += 1
+            if progress.done < progress.total:  # some vectors could not be stored
+                if progress.passes >= MAX_PASSES:
+                    self._fail(root, progress, RuntimeError(
+                        f"{progress.total - progress.done} chunks still not cached after "
+                        f"{MAX_PASSES} passes"))
+                    return
+                progress.cursor = 0  # walk again
         self._events.embed_progress(root.path, progress.done, progress.total)
-        if progress.done >= progress.total:
+        if progress.cursor < 0:
             progress.state = "done"
             return
         self._submit(lambda: self._step(root))  # behind any query that arrived
+
+    def _fail(self, root: Root, progress: Progress, exc: Exception) -> None:
+        log.warning("background embedding of %s stopped: %s: %s", root.path,
+                    type(exc).__name__, exc)
+        self._active.pop(root.path, None)
+        self._stop(root.path, progress, "failed")
 
     def _stop(self, path: Path, progress: Progress, state: str) -> None:
         """Leave the running state; a progress the client shows is ended, not left

@@ -106,10 +106,16 @@ class _Persisted:
         conn = self.store.conn
         try:
             conn.execute(f"PRAGMA busy_timeout={WRITE_WAIT_MS}")
-            if ensure_tables(self.store):
+            try:
                 with self.store.transaction():
                     conn.executemany(sql, rows)
-                self._maybe_prune()
+            except sqlite3.OperationalError as exc:
+                # a schema rebuild (another process) dropped the tables: recreate, retry once
+                if "no such table" not in str(exc) or not ensure_tables(self.store):
+                    raise
+                with self.store.transaction():
+                    conn.executemany(sql, rows)
+            self._maybe_prune()
         except sqlite3.OperationalError as exc:  # locked by an indexer, read-only, full disk
             log.debug("model cache not persisted: %s", exc)
         finally:
@@ -153,11 +159,13 @@ class EmbeddingCache(_Persisted):
         self.misses += len(keys) - len(found)
         return found
 
-    def chunks_without(self, model: str, limit: int) -> list[int]:
-        """Ids of up to ``limit`` chunks with no ``model`` embedding stored yet."""
+    def chunks_without(self, model: str, limit: int, after: int = 0) -> list[int]:
+        """Ids (above ``after``, ascending) of up to ``limit`` chunks with no ``model``
+        embedding stored yet; a caller walking the index passes the last id it saw."""
         return [r[0] for r in self._read(
-            "SELECT c.id FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE"
-            " e.model = ? AND e.doc_key = c.text_hash) ORDER BY c.id LIMIT ?", (model, limit))]
+            "SELECT c.id FROM chunks c WHERE c.id > ? AND NOT EXISTS (SELECT 1 FROM embeddings"
+            " e WHERE e.model = ? AND e.doc_key = c.text_hash) ORDER BY c.id LIMIT ?",
+            (after, model, limit))]
 
     def coverage(self, model: str) -> tuple[int, int]:
         """(chunks with a stored ``model`` embedding, all chunks)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pathspec
 
 from ..errors import FilterError
-from ..index.store import Store, json_ids
+from ..index.store import ChunkRow, Store, json_ids
 
 __all__ = ["Candidate", "Filters", "json_ids"]
 
@@ -28,6 +28,12 @@ class Candidate:
     scores: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
     snippet: str = ""
+
+    @classmethod
+    def of_chunk(cls, row: ChunkRow, scores: dict[str, float] | None = None) -> Candidate:
+        """A whole indexed chunk as a candidate."""
+        return cls(row.file_id, row.path, row.language, row.start_line, row.end_line,
+                   row.symbol, row.kind, row.id, dict(scores or {}))
 
 
 

@@ -74,6 +74,9 @@ def refresh(store: Store, config: Config, progress: Any = None) -> int:
     import numpy as np
 
     ident = model_id(name)
+    complete = f"{ident}@{store.get_meta('last_sync')}"
+    if store.get_meta("vectors_complete") == complete:
+        return 0  # no index change since every chunk got its vector: no scan
     done = 0
     while batch := store.chunks_without_vector(ident, BATCH):
         vectors = embed(name, [text[:TEXT_CHARS] for _, text in batch])
@@ -86,9 +89,10 @@ def refresh(store: Store, config: Config, progress: Any = None) -> int:
             store.set_meta("vectors_version", str(time.time()))
         if progress is not None:
             progress(done)
-    if done:
-        with store.transaction():
+    with store.transaction():
+        if done:
             store.prune_vectors()
+        store.set_meta("vectors_complete", complete)
     return done
 
 
@@ -144,7 +148,5 @@ class DenseGenerator:
         for i in top:
             r = rows.get(int(self._ids[i]))
             if r is not None:
-                out.append(Candidate(r.file_id, r.path, r.language, r.start_line, r.end_line,
-                                     r.symbol, r.kind, r.id,
-                                     {self.name: max(0.0, float(scores[i]))}))
+                out.append(Candidate.of_chunk(r, {self.name: max(0.0, float(scores[i]))}))
         return out

@@ -21,9 +21,14 @@ def _normalise(candidates: list[Candidate], source: str) -> None:
             c.scores[source] = c.scores[source] / best
 
 
-def _absorb(into: Candidate, other: Candidate) -> None:
+def _lend_scores(into: Candidate, other: Candidate) -> None:
+    """``into`` keeps each source's best score of the two."""
     for source, score in other.scores.items():
         into.scores[source] = max(score, into.scores.get(source, 0.0))
+
+
+def _absorb(into: Candidate, other: Candidate) -> None:
+    _lend_scores(into, other)
     inside = into.start_line <= other.start_line and other.end_line <= into.end_line
     if not inside:
         contains = other.start_line <= into.start_line and into.end_line <= other.end_line
@@ -75,8 +80,7 @@ def with_reserved(pool: list[Candidate], extra: list[Candidate], keep: int) -> l
                 if p.start_line <= c.end_line and c.start_line <= p.end_line]
         if same:
             for p in same:
-                for source, score in c.scores.items():
-                    p.scores[source] = max(score, p.scores.get(source, 0.0))
+                _lend_scores(p, c)
         elif len(added) < keep:
             added.append(c)
             by_file.setdefault(c.file_id, []).append(c)

@@ -53,7 +53,6 @@ class KeywordGenerator:
         expression = match_expression(analysis)
         if expression is None or (allowed is not None and not allowed):
             return []
-        return [Candidate(r.file_id, r.path, r.language, r.start_line, r.end_line, r.symbol,
-                          r.kind, r.id, {self.name: score})
+        return [Candidate.of_chunk(r, {self.name: score})
                 for r, score in self.store.keyword_matches(
                     expression, (SYMBOL_WEIGHT, BODY_WEIGHT), allowed, limit)]
