@@ -93,6 +93,14 @@ def chunk_candidate(store, path: str, start: int, end: int) -> Candidate | None:
     return best
 
 
+def shortlist(searcher: Searcher, query: str, depth: int) -> list[Candidate]:
+    """The light stage's top ``depth`` (with the dense candidates in its pool): the
+    shortlist the heavy stage reranks at run time."""
+    hits = searcher.search(SearchRequest(query, depth)).hits
+    return [Candidate(0, h.path, h.language, h.start_line, h.end_line, h.symbol, h.kind, 0)
+            for h in hits]
+
+
 def process_package(root: Path, pairs: list[dict], args: argparse.Namespace,
                     renderer: Renderer, rng: random.Random) -> list[dict]:
     config = Config()
@@ -104,6 +112,13 @@ def process_package(root: Path, pairs: list[dict], args: argparse.Namespace,
     try:
         sync(ws, store)
         searcher = Searcher(store, config)
+        light = None
+        if args.shortlist:
+            from codesift.evaluation.runner import approach_config
+            from codesift.retrieve import dense
+
+            dense.refresh(store, config)
+            light = Searcher(store, approach_config(config, "light"))
         out = []
         for pair in pairs:
             pos = chunk_candidate(store, pair["path"], pair["start_line"], pair["end_line"])
@@ -121,8 +136,14 @@ def process_package(root: Path, pairs: list[dict], args: argparse.Namespace,
             pos_code = squash(strip_doc(pos_doc.text, pos.language))
             key = doc_key(pair["doc"])
             hard: list[Document] = []
-            cands = [c for c in pool[: args.pool_depth]
-                     if not (c.path == pos.path and c.start_line <= pos.end_line
+            ranked = pool if light is None else \
+                [chunk_candidate(store, c.path, c.start_line, c.end_line)
+                 for c in shortlist(light, pair["query"], args.pool_depth)]
+            light_rank = None if light is None else next(
+                (i for i, c in enumerate(ranked) if c is not None and c.path == pos.path
+                 and c.start_line == pos.start_line), None)
+            cands = [c for c in ranked[: args.pool_depth] if c is not None
+                     and not (c.path == pos.path and c.start_line <= pos.end_line
                              and pos.start_line <= c.end_line)]
             docs = documents_for(store, cands)
             ok = []
@@ -155,6 +176,7 @@ def process_package(root: Path, pairs: list[dict], args: argparse.Namespace,
                 "id": pair["id"], "query": pair["query"], "form": pair["form"],
                 "language": pair["language"], "package": pair["package"],
                 "path": pair["path"], "symbol": pair["symbol"], "pool_rank": pos_rank,
+                "light_rank": light_rank,
                 "pool_size": len(pool), "doc_stripped": strip,
                 "texts": [renderer.render(pair["query"], terms, d) for d in [pos_d, *hard_d]],
                 "_docs": [pos_d, *hard_d], "_terms": terms,
@@ -193,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--for-light", action="store_true",
                         help="render documents as the light stage embeds them (alone, "
                              "query-independent; use --max-length 256)")
+    parser.add_argument("--shortlist", action="store_true",
+                        help="draw hard negatives from the light stage's top --pool-depth "
+                             "(what the heavy stage reranks) instead of the lexical pool")
     parser.add_argument("--teacher", default="",
                         help="bi-encoder model whose scores are stored for distillation "
                              "(e.g. codesift-bi-l6); empty: none")

@@ -185,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--init-body", type=Path, default=None,
+                        help="start the body from this BERT folder instead (e.g. the "
+                             "fine-tuned light model's weights); the tokenizer stays")
     parser.add_argument("--base-dir", type=Path, default=None,
                         help="where the base weights are unpacked (default: <out>/base)")
     args = parser.parse_args(argv)
@@ -200,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
 
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     keep = [int(x) for x in args.keep_layers.split(",") if x.strip()] or None
-    model, meta = build_model(base, keep)
-    meta.update({"max_length": args.max_length, "base_model": BASE_MODEL})
+    model, meta = build_model(args.init_body or base, keep)
+    meta.update({"max_length": args.max_length, "base_model": BASE_MODEL,
+                 "init_body": str(args.init_body or "")})
     model.to(device)
     model.train()
 
@@ -256,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
             tmp.replace(folder / "state.pt")
 
     kl = nn.KLDivLoss(reduction="batchmean")
+    best_mrr = -1.0
+    if (args.out / "best" / "meta.json").exists():
+        best_mrr = json.loads((args.out / "best" / "meta.json").read_text()).get("eval_mrr", -1)
     started = time.time()
     last = started
     running: list[float] = []
@@ -307,6 +314,12 @@ def main(argv: list[str] | None = None) -> int:
             with log_path.open("a") as fh:
                 fh.write(json.dumps({"step": step,
                                      **{f"eval_{k}": v for k, v in e.items()}}) + "\n")
+            if e["mrr"] > best_mrr:  # the checkpoint chosen on the tuning groups
+                best_mrr = e["mrr"]
+                save(args.out / "best", full=False)
+                meta_path = args.out / "best" / "meta.json"
+                meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()),
+                                                 "eval_mrr": best_mrr}, indent=2))
         out_of_time = args.time_budget_min and now - started > args.time_budget_min * 60
         if step % args.save_every == 0 or step == total or out_of_time:
             save(ckpt, full=True)

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__
+from .cli_parser import build_parser
 from .config import Config, load_config
 from .errors import IndexBusyError, UserError
 from .index.store import Store
@@ -33,111 +33,6 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 SNIPPET_LINES = 4
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="codesift",
-        description="Local code search: keyword + AST + regex candidates over a SQLite index.",
-    )
-    parser.add_argument("--version", action="version", version=f"codesift {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="log more (repeat for debug output)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index-dir", metavar="DIR",
-                        help="where the index lives (default: the user cache dir, "
-                             "codesift/<hash of the root>)")
-    common.add_argument("--max-file-bytes", type=int, metavar="N",
-                        help="skip files larger than N bytes (default 1048576)")
-
-    p_index = sub.add_parser("index", parents=[common], help="build or refresh the index",
-                             description="Index ROOT incrementally: only changed files "
-                                         "are re-parsed, vanished files are dropped.")
-    p_index.add_argument("root", type=Path, help="workspace folder")
-    p_index.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p_index.add_argument("--embed", action="store_true",
-                         help="also embed every chunk with the light model (what the "
-                              "language server does in idle time), so later searches "
-                              "find every candidate cached")
-    p_index.add_argument("--no-wait", action="store_true",
-                         help="fail at once if another process is indexing this root")
-
-    p_search = sub.add_parser(
-        "search", parents=[common], help="search a workspace",
-        description="Search ROOT (indexing it first if needed, refreshing changed files).",
-    )
-    p_search.add_argument("query", help="identifier, words, or a regex (RE2 syntax)")
-    p_search.add_argument("--root", type=Path, default=Path("."),
-                          help="workspace folder (default: current folder)")
-    p_search.add_argument("-n", "--limit", type=int, default=None,
-                          help="results (default: rerank.final_k of the configuration, 10)")
-    p_search.add_argument("--json", action="store_true", help="print one JSON object")
-    p_search.add_argument("--regex", action="store_true", help="treat QUERY as a regex")
-    p_search.add_argument("--lang", action="append", default=[], metavar="L",
-                          help="only this language (repeatable), e.g. python, go")
-    p_search.add_argument("--path", action="append", default=[], metavar="GLOB",
-                          help="only paths matching this gitignore-style glob (repeatable)")
-    p_search.add_argument("--pool-size", type=int, metavar="N",
-                          help="candidate pool size (default 100)")
-    p_search.add_argument("--no-refresh", action="store_true",
-                          help="search the index as it is, without checking for changes")
-    add_model_flags(p_search)
-    p_search.add_argument("--no-rerank", action="store_true",
-                          help="lexical ranking only (no model stages)")
-    p_search.add_argument("--budget-ms", type=float, metavar="MS",
-                          help="time for the model stages; candidates left unscored keep "
-                               "their lexical order (default: no limit, reproducible output)")
-
-    p_serve = sub.add_parser(
-        "serve", help="run the language server (LSP over stdio)",
-        description="Run the codesift language server. Editors start it and talk LSP over "
-                    "stdin/stdout; workspace folders and settings come from the client "
-                    "(initialize, initializationOptions). See docs/PROTOCOL.md.")
-    p_serve.add_argument("--tcp", metavar="HOST:PORT",
-                         help="listen on TCP instead of stdio (for debugging; host defaults "
-                              "to 127.0.0.1, e.g. --tcp :2087)")
-    p_serve.add_argument("--stdio", action="store_true",
-                         help="talk LSP over stdio (the default; accepted because many "
-                              "clients pass it)")
-    p_serve.add_argument("--no-watch", action="store_true",
-                         help="do not watch files on disk (editor changes still count)")
-
-    p_eval = sub.add_parser(
-        "eval", parents=[common], help="measure ranking quality and latency",
-        description="Index ROOT, run every query of FILE and compare approaches side by "
-                    "side: lexical only, the light model, the heavy model over the whole "
-                    "pool, the cascade, and dense retrieval over every chunk. Model caches "
-                    "of the index are cleared first (unless --keep-caches), so latencies are "
-                    "cold-cache figures.")
-    p_eval.add_argument("--queries", type=Path, required=True, metavar="FILE",
-                        help='JSONL: {"query", "targets": [{"path", "start_line", '
-                             '"end_line"}]} per line; paths relative to ROOT')
-    p_eval.add_argument("--root", type=Path, required=True, help="workspace folder")
-    add_model_flags(p_eval)
-    p_eval.add_argument("--pool-size", type=int, metavar="N",
-                        help="candidate pool size (default 100)")
-    p_eval.add_argument("--final-k", type=int, default=None, metavar="K",
-                        help="results per query (default: rerank.final_k, 10)")
-    p_eval.add_argument("--approaches", default=",".join(APPROACHES), metavar="LIST",
-                        help=f"comma-separated subset of {','.join(APPROACHES)}")
-    p_eval.add_argument("--max-queries", type=int, metavar="N",
-                        help="only the first N queries")
-    p_eval.add_argument("--keep-caches", action="store_true",
-                        help="reuse the index's cached embeddings and scores (fast repeat "
-                             "runs; latencies are then warm-cache figures)")
-    p_eval.add_argument("--json", action="store_true", help="print one JSON object")
-    return parser
-
-
-def add_model_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stage1-model", metavar="M",
-                        help="light stage model: a shipped model name, a model folder, or "
-                             "'' to switch the stage off (default: codesift-bi-l6)")
-    parser.add_argument("--stage2-model", metavar="M",
-                        help="heavy stage model (cross-encoder): shipped name, folder, or "
-                             "a Hugging Face id with the transformers extra; '' = off")
 
 
 def _config(root: Path, args: argparse.Namespace) -> Config:
@@ -339,6 +234,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from .mcp_server.server import serve  # the MCP SDK loads only for this command
+
+    if args.http is not None and not 0 < args.http < 65536:
+        raise UserError(f"--http: port out of range: {args.http}")
+    roots = args.roots or [Path.cwd()]
+    missing = [str(r) for r in roots if not r.is_dir()]
+    if missing:
+        raise UserError(f"not a folder: {', '.join(missing)}")
+    serve(roots, args.http, watch=not args.no_watch)
+    return EXIT_OK
+
+
 def _print_results(result: SearchResult, out: Console) -> None:
     if not result.hits:
         out.print(f"[yellow]no results[/] for {escape(result.query)!s} ({result.route})")
@@ -376,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_eval(args, out, err)
         if args.command == "serve":
             return cmd_serve(args)
+        if args.command == "mcp":
+            return cmd_mcp(args)
     except IndexBusyError as exc:  # not the user's mistake: try again later
         err.print(f"[red]codesift: error:[/] {escape(str(exc))}")
         return EXIT_ERROR
