@@ -42,6 +42,9 @@ class ScanConfig:
     skip_generated: bool = True
     generated_files: list[str] = field(default_factory=lambda: list(DEFAULT_GENERATED_FILES))
     follow_symlinks: bool = True
+    # a link whose target lies outside the root would put that folder's files (say
+    # /etc) into the index and into search results: off unless you accept that risk
+    follow_external_symlinks: bool = False
 
 
 @dataclass

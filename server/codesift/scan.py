@@ -178,6 +178,9 @@ class IndexPolicy:
             return "outside the workspace"
         if via_symlink and not self.config.follow_symlinks:
             return "reached through a symbolic link"
+        if via_symlink and not self.config.follow_external_symlinks and \
+                not self.inside(self.root / rel):
+            return "a symbolic link to outside the workspace"
         if self.index_dir is not None and (self.root / rel).is_relative_to(self.index_dir):
             return "inside the index folder"
         if not folders_checked and self.folder_ignored(rel):
@@ -193,6 +196,13 @@ class IndexPolicy:
         parts = rel.split("/")
         return any(self.rules.ignored("/".join(parts[:i]), is_dir=True)
                    for i in range(1, len(parts)))
+
+    def inside(self, path: Path) -> bool:
+        """Whether ``path``, all links followed, is inside the root."""
+        try:
+            return path.resolve().is_relative_to(self.root)
+        except (OSError, RuntimeError):  # a loop or an unreadable link
+            return False
 
     def via_symlink(self, rel: str) -> bool:
         """Whether the path crosses a symbolic link below the root."""
@@ -234,6 +244,10 @@ def scan(root: Path, config: ScanConfig, index_dir: Path | None = None
                 link = entry.is_symlink()
                 if link and not config.follow_symlinks:
                     continue
+                if link and not config.follow_external_symlinks and \
+                        not policy.inside(Path(entry.path)):
+                    log.info("skipping %s: a symbolic link to outside the workspace", rel)
+                    continue
                 st = entry.stat()  # follows symlinks
             except OSError as exc:
                 log.info("skipping %s: %s", rel, exc)
@@ -247,10 +261,23 @@ def scan(root: Path, config: ScanConfig, index_dir: Path | None = None
         stack.extend(reversed(subdirs))
 
 
+def read_regular(path: Path, max_bytes: int) -> bytes:
+    """A regular file's bytes, at most ``max_bytes`` + 1 of them (so a caller sees it is
+    too large). Devices, FIFOs and sockets are refused without blocking on them."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(max_bytes + 1)
+    finally:
+        os.close(fd)
+
+
 def read_file(path: Path, config: ScanConfig) -> FileText | None:
     """Read and decode a file; None when it vanished, is unreadable, binary or generated."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, config.max_file_bytes)
     except OSError as exc:
         log.info("skipping %s: %s", path, exc)
         return None

@@ -10,6 +10,7 @@ import filelock
 from .config import Config
 from .errors import IndexOwnerError
 from .index.location import DB_NAME, LOCK_NAME, index_dir_for
+from .index.private import FILE_MODE, private_folder
 from .index.store import Store
 from .scan import IndexPolicy
 
@@ -48,5 +49,5 @@ class Workspace:
         return store
 
     def lock(self) -> filelock.FileLock:
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        return filelock.FileLock(str(self.index_dir / LOCK_NAME))
+        private_folder(self.index_dir)
+        return filelock.FileLock(str(self.index_dir / LOCK_NAME), mode=FILE_MODE)

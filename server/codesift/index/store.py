@@ -18,6 +18,7 @@ import filelock
 
 from ..parse.chunks import Chunk, ChunkedFile
 from ..terms import index_terms
+from .private import FILE_MODE, private_file, private_folder, tighten_database
 from .rows import (
     ChunkRow,
     FileState,
@@ -45,13 +46,15 @@ class Store:
 
     def __init__(self, db_path: Path):
         self.db_path = db_path
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(db_path.parent)
+        private_file(db_path)
         self.conn = sqlite3.connect(db_path, timeout=30.0, isolation_level=None,
                                     check_same_thread=False)
         # Switching a new database to WAL fails at once (no busy wait) if another process
         # is creating it too, so creation and migration are serialised by a small lock.
-        with filelock.FileLock(str(db_path) + ".schema.lock", timeout=60):
+        with filelock.FileLock(str(db_path) + ".schema.lock", timeout=60, mode=FILE_MODE):
             self.conn.execute("PRAGMA journal_mode=WAL")
+            tighten_database(db_path)
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.conn.execute("PRAGMA busy_timeout=30000")

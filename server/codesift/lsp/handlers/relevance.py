@@ -4,18 +4,22 @@ command, and workspace symbols."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as t
 
+from ...errors import UserError
 from ...search import SearchHit, SearchRequest
+from ..document_text import document_text
 from ..params import invalid
 from ..results import interleave, lsp_range
 from ..roots import uri_to_path
 from ..session import CodesiftServer
 
+log = logging.getLogger(__name__)
 RELEVANT_CODE = "codesift.relevantCode"
 HOVER_BUDGET_MS = 150.0  # model time; hover must never feel slow
 HOVER_RESULTS = 3
@@ -100,10 +104,11 @@ def _hover_markdown(picks: list[tuple[Path, SearchHit]]) -> str:
 
 async def hover(ls: CodesiftServer, params: t.HoverParams) -> t.Hover | None:
     engine = ls.require_engine()
-    try:  # a document the client never opened is read from disk: it may be gone
-        document = ls.workspace.get_text_document(params.text_document.uri)
-        lines = document.source.split("\n")
-    except (OSError, UnicodeDecodeError, ValueError):
+    uri = params.text_document.uri
+    try:  # a document the client never opened is read from disk, under the scan's rule
+        lines = document_text(ls, uri).split("\n")
+    except UserError as exc:
+        log.info("hover: %s", exc)
         return None
     line = params.position.line
     if line >= len(lines):
@@ -111,7 +116,7 @@ async def hover(ls: CodesiftServer, params: t.HoverParams) -> t.Hover | None:
     query = query_at(lines[line], params.position.character)
     if query is None:
         return None
-    here = uri_to_path(document.uri)
+    here = uri_to_path(uri)
     request = SearchRequest(query, 10, budget_ms=HOVER_BUDGET_MS)  # the same for every root
 
     def run() -> list[tuple[Path, SearchHit]]:
@@ -137,9 +142,9 @@ async def relevant_code(ls: CodesiftServer, *args: Any) -> list[dict[str, Any]]:
     engine = ls.require_engine()
     uri, selection = relevant_args(list(args))
     try:
-        source = ls.workspace.get_text_document(uri).source
-    except Exception:
-        raise invalid(f"unknown document {uri}") from None
+        source = document_text(ls, uri)
+    except UserError as exc:
+        raise invalid(str(exc)) from None
     query = selection_query(source, selection)
     if query is None:
         return []
