@@ -176,6 +176,8 @@ class IndexPolicy:
         already pruned ignored folders (the scan walks top-down and never enters them)."""
         if rel.startswith("../") or rel.startswith("/") or rel in ("", ".", ".."):
             return "outside the workspace"
+        if not encodable(rel):
+            return "the name is not valid UTF-8"
         if via_symlink and not self.config.follow_symlinks:
             return "reached through a symbolic link"
         if via_symlink and not self.config.follow_external_symlinks and \
@@ -213,6 +215,16 @@ class IndexPolicy:
             return False
 
 
+def encodable(name: str) -> bool:
+    """Whether a file name is valid UTF-8 (undecodable bytes arrive as surrogates): the
+    index, the ignore rules and every client speak UTF-8, so other names are skipped."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def scan(root: Path, config: ScanConfig, index_dir: Path | None = None
          ) -> Iterator[WorkspaceFile]:
     """Yield the indexable files under root, in a stable order.
@@ -240,6 +252,9 @@ def scan(root: Path, config: ScanConfig, index_dir: Path | None = None
         subdirs: list[tuple[Path, str]] = []
         for entry in entries:
             rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
+            if not encodable(entry.name):
+                log.warning("skipping %r: the name is not valid UTF-8", rel)
+                continue
             try:
                 link = entry.is_symlink()
                 if link and not config.follow_symlinks:
@@ -274,16 +289,23 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
         os.close(fd)
 
 
-def read_file(path: Path, config: ScanConfig) -> FileText | None:
-    """Read and decode a file; None when it vanished, is unreadable, binary or generated."""
-    try:
-        raw = read_regular(path, config.max_file_bytes)
-    except OSError as exc:
-        log.info("skipping %s: %s", path, exc)
-        return None
+def load_file(path: Path, config: ScanConfig) -> FileText | None:
+    """Read and decode a file; None when its content is not indexed (too large, binary,
+    generated). I/O errors (vanished, unreadable, mid-save) raise OSError: they are
+    not properties of the file, so a later sync tries again."""
+    raw = read_regular(path, config.max_file_bytes)
     if len(raw) > config.max_file_bytes or content_skip_reason(raw, config) is not None:
         return None
     return FileText(decode(raw), raw, language_for(path.name, raw[:SNIFF_BYTES]))
+
+
+def read_file(path: Path, config: ScanConfig) -> FileText | None:
+    """``load_file``, with I/O errors as None too (logged)."""
+    try:
+        return load_file(path, config)
+    except OSError as exc:
+        log.info("skipping %s: %s", path, exc)
+        return None
 
 
 def content_skip_reason(raw: bytes, config: ScanConfig) -> str | None:

@@ -21,8 +21,9 @@ from ..errors import IndexBusyError
 from ..parse.chunker import chunk_text
 from ..scan import (
     WorkspaceFile,
+    encodable,
     language_for,
-    read_file,
+    load_file,
     scan,
 )
 from ..workspace import Workspace
@@ -81,6 +82,9 @@ def update_paths(workspace: Workspace, store: Store, rels: Iterable[str],
         skipped_before = store.skipped_states()
         for rel in dict.fromkeys(rels):
             if rel in keep:
+                continue
+            if not encodable(rel):  # never indexed, so there is nothing to remove either
+                log.warning("skipping %r: the name is not valid UTF-8", rel)
                 continue
             path = workspace.root / rel
             state = store.file_state(rel)
@@ -185,7 +189,13 @@ def _index_one(workspace: Workspace, store: Store, wf: WorkspaceFile, state: Fil
                report: SyncReport, skipped_before: dict[str, tuple[int, int]]) -> None:
     """Index one file inside the caller's transaction; a failing file is logged and skipped."""
     config = workspace.config
-    loaded = read_file(wf.path, config.scan)
+    try:
+        loaded = load_file(wf.path, config.scan)
+    except OSError as exc:  # not the content's fault: keep what is indexed, retry later
+        log.info("cannot read %s now (%s); will retry", wf.rel, exc)
+        report.skipped += 1
+        report.skipped_paths.append(wf.rel)
+        return
     if loaded is None:
         if state is not None:
             store.delete_file(state.id)
