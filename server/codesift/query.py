@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from .errors import RegexError
 from .kinds import Route
 from .terms import split_identifier, words
+
+MAX_QUERY_CHARS = 1000  # longer questions are cut here; longer regexes refused
+MAX_TERMS = 64  # distinct words searched for (the rest add nothing but time)
 
 SYMBOL_RE = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|#|->)[A-Za-z_$][\w$]*)*(?:\(\))?$")
 REGEX_HINTS = re.compile(
@@ -100,14 +105,10 @@ class QueryAnalysis:
     symbol: str | None = None  # the identifier or dotted path for the symbol route
     pattern: str | None = None  # the regex for the regex route
 
-    @property
+    @cached_property
     def all_forms(self) -> list[str]:
-        out: list[str] = []
-        for term in self.terms:
-            for form in (*term.forms, *term.synonyms):
-                if form not in out:
-                    out.append(form)
-        return out
+        forms = (form for term in self.terms for form in (*term.forms, *term.synonyms))
+        return list(dict.fromkeys(forms))
 
 
 def looks_like_regex(text: str) -> bool:
@@ -145,9 +146,24 @@ def _terms(text: str, keep_stop_words: bool = False) -> list[Term]:
     return out
 
 
+def clip(text: str) -> str:
+    """A query cut to MAX_QUERY_CHARS, at a word boundary when there is one."""
+    if len(text) <= MAX_QUERY_CHARS:
+        return text
+    cut = text[:MAX_QUERY_CHARS]
+    space = cut.rfind(" ")
+    return cut[:space] if space > MAX_QUERY_CHARS // 2 else cut
+
+
 def analyze(text: str, *, force_regex: bool = False) -> QueryAnalysis:
-    """Route the query and extract its terms."""
+    """Route the query and extract its terms. Words past MAX_QUERY_CHARS are dropped;
+    a regex that long is refused (cutting one would change what it means)."""
     stripped = text.strip()
+    if force_regex and len(stripped) > MAX_QUERY_CHARS:
+        raise RegexError(f"regex is {len(stripped):,} characters long; the limit is "
+                         f"{MAX_QUERY_CHARS:,}")
+    if not force_regex:
+        stripped = clip(stripped)
     if force_regex or (looks_like_regex(stripped) and not SYMBOL_RE.match(stripped)
                        and compiles_as_regex(stripped)):
         return QueryAnalysis(stripped, "regex", _terms(re.sub(r"\\.", " ", stripped)),
@@ -156,6 +172,6 @@ def analyze(text: str, *, force_regex: bool = False) -> QueryAnalysis:
         symbol = re.sub(r"(::|#|->)", ".", stripped.removesuffix("()"))
         return QueryAnalysis(stripped, "symbol", _terms(stripped, keep_stop_words=True),
                              [symbol], symbol=symbol)
-    terms = _terms(stripped)
+    terms = _terms(stripped)[:MAX_TERMS]
     identifiers = [w for w in words(stripped) if len(split_identifier(w)) > 1 or "_" in w]
     return QueryAnalysis(stripped, "natural", terms, identifiers)
