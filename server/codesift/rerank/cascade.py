@@ -203,9 +203,10 @@ class _Run:
               ) -> tuple[list[Candidate] | None, StageReport]:
         """Run one model stage; (None, why) when it could not."""
         models = self.cascade.models
-        scorer = models.get(ref)
+        scorer = models.for_stage(name, ref)
         if scorer is None:
-            return None, StageReport(name, False, models.failures[ref], ref)
+            reason = models.failures.get(ref) or models.failures[f"{name}:{ref}"]
+            return None, StageReport(name, False, reason, ref)
         started = time.perf_counter()
         ranked = self.cascade._stage(scorer, ref, self.analysis.text, self.terms, cands,
                                      self.documents(cands), self.lexical_rank, weight, name,

@@ -186,6 +186,9 @@ def onnx_runtime(folder: Path, threads: int, batch_size: int, max_length: int) -
         return model
 
 
+STAGE_KINDS = {"light": "bi-encoder", "heavy": "cross-encoder"}
+
+
 class ModelPool:
     """Loads each configured model once; a model that fails is reported once and skipped."""
 
@@ -213,6 +216,21 @@ class ModelPool:
             return None
         self._loaded[ref] = scorer
         return scorer
+
+    def for_stage(self, stage: str, ref: str) -> StageScorer | None:
+        """The scorer for a stage's setting, refused (once, with the reason in
+        ``failures``) when it is the wrong kind: the light stage embeds documents alone
+        (a bi-encoder), the heavy stage reads query and document together."""
+        scorer = self.get(ref)
+        expected = STAGE_KINDS.get(stage)
+        if scorer is None or expected is None or scorer.kind == expected:
+            return scorer
+        key = f"{stage}:{ref}"
+        if key not in self.failures:
+            self.failures[key] = (f"rerank.{stage}_model = {ref!r} is a {scorer.kind}; the "
+                                  f"{stage} stage needs a {expected}")
+            self._warn(f"reranking model refused: {self.failures[key]}")
+        return None
 
     def forget(self, ref: str, reason: str) -> None:
         """Drop a model that failed at inference time; it stays off from now on."""
