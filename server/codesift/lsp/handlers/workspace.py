@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as t
+from pygls.exceptions import JsonRpcInvalidRequest
 
 from ...config import load_config
 from ...errors import ConfigError
@@ -51,6 +52,8 @@ def _checked_settings(ls: CodesiftServer, settings: dict[str, Any], folders: lis
 
 
 def initialize(ls: CodesiftServer, params: t.InitializeParams) -> None:
+    if ls.engine is not None:  # a second engine would index and watch the same folders
+        raise JsonRpcInvalidRequest("the server is already initialized")
     caps = params.capabilities.window
     ls.progress_supported = bool(caps and caps.work_done_progress)
     loop = asyncio.get_event_loop()
@@ -80,8 +83,15 @@ def folders_changed(ls: CodesiftServer, params: t.DidChangeWorkspaceFoldersParam
 def configuration_changed(ls: CodesiftServer, params: t.DidChangeConfigurationParams
                           ) -> None:
     engine = ls.require_engine()
+    raw = params.settings
+    if not isinstance(raw, dict):  # null, a number, a string: not settings at all
+        _error(ls, f"ignored workspace/didChangeConfiguration: settings must be an object, "
+                   f"got {type(raw).__name__ if raw is not None else 'null'}")
+        return
+    if not raw or raw.get("codesift", raw) == {}:
+        return  # some clients send an empty object to mean "nothing changed"
     try:
-        engine.apply_settings(settings_of(params.settings))
+        engine.apply_settings(settings_of(raw))
     except ConfigError as exc:
         _error(ls, f"{exc}; settings unchanged")
 
