@@ -97,6 +97,7 @@ def configuration_changed(ls: CodesiftServer, params: t.DidChangeConfigurationPa
 
 
 async def shutdown(ls: CodesiftServer, params: Any) -> None:
+    ls.shut_down = True
     engine, ls.engine = ls.engine, None
     if engine is not None:  # off the loop: queued work may still need it
         await asyncio.get_running_loop().run_in_executor(None, engine.close)
