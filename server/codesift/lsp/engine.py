@@ -29,12 +29,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import filelock
+
 from ..config import load_config
+from ..errors import IndexBusyError
 from ..index.indexer import SyncReport, put_buffer, sync, update_paths
 from ..index.watcher import FULL_SYNC, RootWatcher
 from ..rerank.stages import CancelCheck
 from ..search import SearchRequest, SearchResult
 from .embedder import BackgroundEmbedder
+from .retry import LockRetry
 from .roots import Events, Root, engine_status, locate, open_root, refresh_dense, trim_heap
 
 log = logging.getLogger(__name__)
@@ -61,6 +65,7 @@ class Engine:
         self._lock = threading.Lock()  # guards _inbox and _queued
         self._queued = 0
         self._closed = False
+        self.retry = LockRetry(lambda: self._closed)
         self.embedder = BackgroundEmbedder(
             lambda fn: self._later_on_query(fn, drop=True), self._busy,
             lambda root: self._roots.get(root.path) is root, events)
@@ -208,12 +213,14 @@ class Engine:
             report = sync(root.workspace, root.writer, progress=progress,
                           keep=set(root.buffers))
             root.last_update = time.time()
+        except IndexBusyError as exc:  # another process holds the index: again later
+            error = f"{exc}; retrying"
+            self.retry.later(root.path, lambda: self._on_file_batch(root, [FULL_SYNC]))
         except Exception as exc:  # reported to the client; the server keeps running
             log.exception("indexing %s failed", root.path)
             error = f"{type(exc).__name__}: {exc}"
         finally:
-            trim_heap()
-            # tell the client first: once status says "not indexing", the end is sent
+            trim_heap()  # and tell the client first: once "not indexing", the end is sent
             self.events.index_finished(root.path, report, error)
             root.indexing = False
         self._after_change(root)
@@ -230,7 +237,12 @@ class Engine:
             if FULL_SYNC in batch:
                 self._full_sync(root)
                 return
-            update_paths(root.workspace, root.writer, batch, keep=set(root.buffers))
+            try:
+                update_paths(root.workspace, root.writer, batch, keep=set(root.buffers))
+            except filelock.Timeout:  # another process holds the index: keep the batch
+                self.retry.later(root.path, lambda: self._on_file_batch(root, batch))
+                return
+            self.retry.done(root.path)
             root.last_update = time.time()
             self._after_change(root)
 
