@@ -223,14 +223,22 @@ def parse_tcp(value: str) -> tuple[str, int]:
         raise UserError(f"--tcp: expected HOST:PORT, got {value!r}") from None
     if not 0 < number < 65536:
         raise UserError(f"--tcp: port out of range: {number}")
-    return host or "127.0.0.1", number
+    host = host.strip("[]") or "127.0.0.1"
+    if host not in ("localhost", "::1") and not host.startswith("127."):
+        raise UserError(f"--tcp: {host} is not a loopback address; the server has no "
+                        "authentication, so it listens on this machine only")
+    return host, number
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .lsp.server import serve  # pygls loads only for the server
 
     tcp = parse_tcp(args.tcp) if args.tcp else None
-    serve(tcp, watch=not args.no_watch)
+    if args.allow_root and tcp is None:
+        raise UserError("--allow-root applies to --tcp only (over stdio the editor that "
+                        "started the server chooses its folders)")
+    allowed = [p.resolve() for p in args.allow_root or [Path.cwd()]] if tcp else None
+    serve(tcp, watch=not args.no_watch, allowed_roots=allowed)
     return EXIT_OK
 
 

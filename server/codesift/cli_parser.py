@@ -70,8 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "stdin/stdout; workspace folders and settings come from the client "
                     "(initialize, initializationOptions). See docs/PROTOCOL.md.")
     p_serve.add_argument("--tcp", metavar="HOST:PORT",
-                         help="listen on TCP instead of stdio (for debugging; host defaults "
-                              "to 127.0.0.1, e.g. --tcp :2087)")
+                         help="listen on TCP instead of stdio, for debugging (host defaults "
+                              "to 127.0.0.1, e.g. --tcp :2087). Risk: TCP has no "
+                              "authentication; any local user who connects can search "
+                              "and read the allowed folders, so roots are confined to "
+                              "--allow-root (default: the current folder)")
+    p_serve.add_argument("--allow-root", action="append", type=Path, default=[],
+                         metavar="DIR",
+                         help="with --tcp: a folder clients may open as a workspace folder "
+                              "(repeatable; folders inside it count)")
     p_serve.add_argument("--stdio", action="store_true",
                          help="talk LSP over stdio (the default; accepted because many "
                               "clients pass it)")

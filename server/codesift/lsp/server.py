@@ -8,6 +8,8 @@ state (see ``dispatch.py``). Custom messages are documented in docs/PROTOCOL.md.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lsprotocol import types as t
 
 from .dispatch import Route, register
@@ -60,9 +62,12 @@ def limit_malloc_arenas() -> None:
         pass  # not glibc: nothing to tune
 
 
-def serve(tcp: tuple[str, int] | None = None, watch: bool = True) -> None:
+def serve(tcp: tuple[str, int] | None = None, watch: bool = True,
+          allowed_roots: list[Path] | None = None) -> None:
+    """Serve LSP; ``allowed_roots`` (TCP mode) confines the folders clients may open."""
     limit_malloc_arenas()
     server = build_server(watch=watch)
+    server.allowed_roots = allowed_roots
     if tcp is not None:
         server.start_tcp(*tcp)
     else:

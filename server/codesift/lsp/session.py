@@ -57,11 +57,19 @@ class CodesiftServer(LanguageServer):
         self.active_search: threading.Event | None = None  # cancels the running search
         self.progress_supported = False
         self.shut_down = False  # after shutdown every request is InvalidRequest
+        self.allowed_roots: list[Path] | None = None  # TCP mode: folders clients may open
         self._tokens = itertools.count(1)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Logged, never shown: a malformed message is the client's bug, not the user's."""
         log.info("%s: %s", getattr(source, "__name__", source), error)
+
+    def allowed(self, folder: Path) -> bool:
+        """Whether a client may open this folder (always over stdio)."""
+        if self.allowed_roots is None:
+            return True
+        real = folder.resolve()
+        return any(real == a or real.is_relative_to(a) for a in self.allowed_roots)
 
     def require_engine(self) -> Engine:
         if self.shut_down:

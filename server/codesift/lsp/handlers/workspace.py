@@ -51,13 +51,22 @@ def _checked_settings(ls: CodesiftServer, settings: dict[str, Any], folders: lis
     return settings
 
 
+def _permitted(ls: CodesiftServer, folders: list[Path]) -> list[Path]:
+    """The folders this server may open; the others are refused with a message."""
+    refused = [f for f in folders if not ls.allowed(f)]
+    if refused:
+        _error(ls, f"refused workspace folders outside --allow-root: "
+                   f"{', '.join(map(str, refused))}")
+    return [f for f in folders if ls.allowed(f)]
+
+
 def initialize(ls: CodesiftServer, params: t.InitializeParams) -> None:
     if ls.engine is not None:  # a second engine would index and watch the same folders
         raise JsonRpcInvalidRequest("the server is already initialized")
     caps = params.capabilities.window
     ls.progress_supported = bool(caps and caps.work_done_progress)
     loop = asyncio.get_event_loop()
-    ls.initial_folders = folders_of(params)
+    ls.initial_folders = _permitted(ls, folders_of(params))
     settings = _checked_settings(ls, settings_of(params.initialization_options),
                                 ls.initial_folders)
     ls.engine = Engine(LspEvents(ls, loop), settings, watch=ls.watch)
@@ -75,9 +84,10 @@ def folders_changed(ls: CodesiftServer, params: t.DidChangeWorkspaceFoldersParam
     for folder in params.event.removed:
         if (path := uri_to_path(folder.uri)) is not None:
             engine.remove_root(path)
-    for folder in params.event.added:
-        if (path := uri_to_path(folder.uri)) is not None and path.is_dir():
-            engine.add_root(path)
+    added = [p for p in (uri_to_path(f.uri) for f in params.event.added)
+             if p is not None and p.is_dir()]
+    for path in _permitted(ls, added):
+        engine.add_root(path)
 
 
 def configuration_changed(ls: CodesiftServer, params: t.DidChangeConfigurationParams
