@@ -79,3 +79,12 @@ def test_a_question_with_invalid_regex_syntax_is_searched_as_words():
     assert analyze(question).route == "natural"
     assert analyze("def \\w+_json\\(").route == "regex"
     assert analyze(question, force_regex=True).route == "regex"  # --regex: refused later
+
+
+def test_matching_inside_a_large_file_stops_at_the_deadline():
+    from codesift.retrieve.regex import SLICE_CHARS, _sliced_matches, compile_pattern
+
+    text = "needle\n" + ("x" * 79 + "\n") * (3 * SLICE_CHARS // 80) + "needle\n"
+    compiled = compile_pattern("needle")
+    assert len(list(_sliced_matches(compiled, text, None))) == 2  # every slice, no deadline
+    assert len(list(_sliced_matches(compiled, text, 0.0))) == 1  # stops after the first

@@ -44,6 +44,9 @@ class RegexMatch:
     line_text: str
 
 
+SLICE_CHARS = 65_536  # how much text is matched between two looks at the deadline
+
+
 def compile_pattern(pattern: str) -> re2._Regexp:
     """Compile for line-oriented search, or raise RegexError naming the problem."""
     options = re2.Options()
@@ -130,6 +133,20 @@ def _trigram_expression(groups: list[list[str]]) -> str:
     return " OR ".join(alternatives)
 
 
+def _sliced_matches(compiled: re2._Regexp, text: str, deadline: float | None
+                    ) -> Iterator[re2._Match]:
+    """Matches in slices of whole lines, so the deadline holds inside a large file too
+    (a match that spans a slice boundary, every SLICE_CHARS, is not found)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + SLICE_CHARS)
+        end = len(text) if end < 0 else end + 1
+        yield from compiled.finditer(text, start, end)
+        if deadline is not None and time.perf_counter() > deadline:
+            return
+        start = end
+
+
 def iter_matches(store: Store, pattern: str, allowed: list[int] | None = None,
                  deadline: float | None = None) -> Iterator[RegexMatch]:
     """Every match, one per starting line, in path and line order.
@@ -144,7 +161,7 @@ def iter_matches(store: Store, pattern: str, allowed: list[int] | None = None,
             return
         text = store.file_content(file_id)
         line, counted_to, last_line = 1, 0, 0
-        for match in compiled.finditer(text):
+        for match in _sliced_matches(compiled, text, deadline):
             begin = match.start()
             line += text.count("\n", counted_to, begin)
             counted_to = begin
