@@ -13,6 +13,7 @@ from pathlib import Path
 from lsprotocol import types as t
 
 from .dispatch import Route, register
+from .framing import serve_stdio
 from .handlers import documents, relevance, search, workspace
 from .session import CodesiftServer, plain_json_converter
 
@@ -71,4 +72,4 @@ def serve(tcp: tuple[str, int] | None = None, watch: bool = True,
     if tcp is not None:
         server.start_tcp(*tcp)
     else:
-        server.start_io()
+        serve_stdio(server)
