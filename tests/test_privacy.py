@@ -92,3 +92,36 @@ def test_the_language_server_makes_no_network_connection(tmp_path):
              if "AF_INET" in line or "AF_INET6" in line]
     assert calls == [], calls
     assert not (tmp_path / "cache" / "Microsoft").exists()
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_index_search_and_eval_make_no_network_call_nor_files_outside_the_cache(tmp_path):
+    root = tmp_path / "ws"
+    shutil.copytree(STDLIB / "json", root, ignore=shutil.ignore_patterns("__pycache__"))
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text(json.dumps({"query": "decode a JSON document", "targets": [
+        {"path": "decoder.py", "start_line": 1, "end_line": 400}]}) + "\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(home),
+           "TMPDIR": str(tmp_path / "tmp")}
+    (tmp_path / "tmp").mkdir()
+    env.pop("ORT_DISABLE_TELEMETRY", None)
+    before = {p for p in tmp_path.rglob("*")}
+    for args in (["index", str(root), "--embed"],
+                 ["search", "parse a document", "--root", str(root)],
+                 ["eval", "--queries", str(queries), "--root", str(root),
+                  "--approaches", "lexical,cascade"]):
+        trace = tmp_path / "trace.txt"
+        proc = subprocess.run(["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg",
+                               "-o", str(trace), sys.executable, "-m", "codesift", *args],
+                              capture_output=True, text=True, env=env, timeout=600)
+        assert proc.returncode == 0, (args, proc.stderr[-800:])
+        calls = [line for line in trace.read_text().splitlines()
+                 if "AF_INET" in line or "AF_INET6" in line]
+        assert calls == [], (args, calls)
+        trace.unlink()
+    made = {p for p in tmp_path.rglob("*")} - before
+    outside = [p for p in made if not p.is_relative_to(tmp_path / "cache")
+               and not p.is_relative_to(tmp_path / "tmp")]
+    assert outside == [], outside
