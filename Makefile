@@ -8,6 +8,7 @@ QUERY ?= parse a JSON document from a string
 .PHONY: install install-test search test lint bench clean
 
 $(BIN)/codesift: pyproject.toml
+	@echo "Installing codesift into $(VENV) (about a minute the first time)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
@@ -16,6 +17,7 @@ $(BIN)/codesift: pyproject.toml
 install: $(BIN)/codesift
 
 $(VENV)/.test-deps: $(BIN)/codesift
+	@echo "Installing the test dependencies..."
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	@touch $@
 

@@ -71,7 +71,15 @@ def _sync_with_progress(workspace: Workspace, store: Store, console: Console,
         def report(done: int, total: int, rel: str) -> None:
             progress.update(task, completed=done, total=total, current=rel[-50:])
 
-        result = sync(workspace, store, wait=wait, progress=report)
+        try:
+            result = sync(workspace, store, wait=False, progress=report)
+        except IndexBusyError:
+            if not wait:
+                raise
+            console.print(f"[yellow]waiting[/] for another process indexing "
+                          f"{escape(str(workspace.root))} (up to "
+                          f"{workspace.config.index.lock_timeout_s:.0f} s)")
+            result = sync(workspace, store, wait=True, progress=report)
         if workspace.config.retrieve.strategy != "lexical":
             embed_task = progress.add_task("embed", total=None, current="static embeddings")
             dense.refresh(store, workspace.config,
@@ -141,11 +149,15 @@ def cmd_search(args: argparse.Namespace, out: Console, err: Console) -> int:
     workspace = _workspace(args.root, args)
     store = workspace.open_store()
     try:
+        warnings: list[str] = []
         if not args.no_refresh:
             try:
                 _sync_with_progress(workspace, store, err, wait=False)
             except IndexBusyError:
-                logging.getLogger("codesift").info("index busy; searching it as it is")
+                files = store.stats()["files"]
+                warnings.append(f"another process is indexing {workspace.root}; searched the "
+                                f"{files:,} files indexed so far: results may be incomplete")
+                err.print(f"[yellow]warning:[/] {escape(warnings[-1])}")
         searcher = Searcher(store, workspace.config)
         limit = args.limit or workspace.config.rerank.final_k
         request = SearchRequest(args.query, limit, args.regex,
@@ -156,7 +168,8 @@ def cmd_search(args: argparse.Namespace, out: Console, err: Console) -> int:
         store.close()
     if args.json:
         cli_total = (time.perf_counter() - started) * 1000
-        print(json.dumps(result.to_json(extra_timings={"cli_total": cli_total})))
+        answer = result.to_json(extra_timings={"cli_total": cli_total})
+        print(json.dumps({**answer, "warnings": warnings} if warnings else answer))
     else:
         _print_results(result, out)
     return EXIT_OK
@@ -257,7 +270,8 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 
 def _print_results(result: SearchResult, out: Console) -> None:
     if not result.hits:
-        out.print(f"[yellow]no results[/] for {escape(result.query)!s} ({result.route})")
+        query = result.query if len(result.query) <= 80 else result.query[:77] + "..."
+        out.print(f"[yellow]no results[/] for {escape(query)!s} ({result.route})")
         return
     for hit in result.hits:
         where = f"[magenta]{escape(hit.path)}[/]:[green]{hit.start_line}[/]"
@@ -281,8 +295,9 @@ def main(argv: list[str] | None = None) -> int:
         level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
         format="codesift: %(levelname)s: %(message)s",
     )
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    # piped output is never hard-wrapped: one result line stays one line
+    out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+    err = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
     try:
         if args.command == "index":
             return cmd_index(args, err)
