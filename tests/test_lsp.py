@@ -205,12 +205,16 @@ async def test_hover_code_action_and_workspace_symbol(client: Client):
     hover = await client.text_document_hover_async(t.HoverParams(
         t.TextDocumentIdentifier(doc), t.Position(line, col)))
     assert hover is not None and "Relevant code" in hover.contents.value
-    assert "json/decoder.py" in hover.contents.value
+    assert "json/decoder\\.py" in hover.contents.value  # Markdown-escaped path
 
     actions = await client.text_document_code_action_async(t.CodeActionParams(
         t.TextDocumentIdentifier(doc), t.Range(t.Position(line, col), t.Position(line, col)),
         t.CodeActionContext(diagnostics=[])))
     assert actions and actions[0].command == "codesift.relevantCode"
+    blank = next(i for i, x in enumerate(lines) if x == "")
+    assert not await client.text_document_code_action_async(t.CodeActionParams(
+        t.TextDocumentIdentifier(doc), t.Range(t.Position(blank, 0), t.Position(blank, 0)),
+        t.CodeActionContext(diagnostics=[])))  # no light bulb on an empty line
     locations = await client.workspace_execute_command_async(t.ExecuteCommandParams(
         actions[0].command, actions[0].arguments))
     assert locations and any(loc["uri"].endswith("json/decoder.py") for loc in locations)

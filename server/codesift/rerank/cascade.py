@@ -137,6 +137,8 @@ class Cascade:
         if exit_reason and ranking and ranking[0] is not pool[0]:
             ranking.remove(pool[0])  # the exact definition keeps first place
             ranking.insert(0, pool[0])
+            # and a score to match: shown scores never rise down the list
+            pool[0].score = max(c.score for c in ranking) + 1e-3
         yield Snapshot("final", ranking[:limit], reports, state.timings)
 
     def _stage(self, scorer: StageScorer, ref: str, query: str, terms: frozenset[str],

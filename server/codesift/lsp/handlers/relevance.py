@@ -24,6 +24,7 @@ RELEVANT_CODE = "codesift.relevantCode"
 HOVER_BUDGET_MS = 150.0  # model time; hover must never feel slow
 HOVER_RESULTS = 3
 WORD = re.compile(r"[A-Za-z_$][\w$]*")
+MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~]")
 COMMENT = re.compile(r"^\s*(?:#+|//+|/\*+|\*+|--|;+)\s*(.*?)\s*(?:\*/)?$")
 
 SYMBOL_KINDS = {
@@ -86,9 +87,24 @@ def relevant_args(args: Any) -> tuple[str, t.Range]:
 
 def _elsewhere(found: list[tuple[Path, SearchHit]], here: Path | None, line: int
                ) -> list[tuple[Path, SearchHit]]:
-    """Hits other than the place the query came from (a zero-based line in ``here``)."""
-    return [(root, hit) for root, hit in found
-            if not (root / hit.path == here and hit.start_line - 1 <= line <= hit.end_line - 1)]
+    """Hits other than the place the query came from (a zero-based line in ``here``),
+    each snippet once (generated copies and linked duplicates collapse to the first)."""
+    seen: set[str] = set()
+    out = []
+    for root, hit in found:
+        if root / hit.path == here and hit.start_line - 1 <= line <= hit.end_line - 1:
+            continue
+        key = " ".join(hit.snippet.split())
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append((root, hit))
+    return out
+
+
+def markdown_text(text: str) -> str:
+    """Text shown literally in Markdown (``__init__`` must not turn bold)."""
+    return MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
 
 
 def _hover_markdown(picks: list[tuple[Path, SearchHit]]) -> str:
@@ -97,7 +113,8 @@ def _hover_markdown(picks: list[tuple[Path, SearchHit]]) -> str:
         uri = (root / hit.path).as_uri()
         title = f"`{hit.symbol}` · " if hit.symbol else ""
         snippet = "\n".join(hit.snippet.split("\n")[:8])
-        parts.append(f"{title}[{hit.path}:{hit.start_line}]({uri}#L{hit.start_line})\n"
+        label = markdown_text(f"{hit.path}:{hit.start_line}")
+        parts.append(f"{title}[{label}]({uri}#L{hit.start_line})\n"
                      f"```{hit.language}\n{snippet}\n```")
     return "\n\n".join(parts)
 
@@ -132,6 +149,18 @@ async def hover(ls: CodesiftServer, params: t.HoverParams) -> t.Hover | None:
 
 
 def code_action(ls: CodesiftServer, params: t.CodeActionParams) -> list[t.Command]:
+    """Offered on a selection or on an identifier (or comment), not on every line: the
+    light bulb should not follow the cursor everywhere."""
+    selection = params.range
+    if (selection.start.line, selection.start.character) == (selection.end.line,
+                                                             selection.end.character):
+        try:
+            lines = document_text(ls, params.text_document.uri).split("\n")
+        except UserError:
+            return []
+        at = selection.start
+        if at.line >= len(lines) or query_at(lines[at.line], at.character) is None:
+            return []
     # a bare Command is a valid code action and parses the same in every client
     return [t.Command(title="CodeSift: Go to relevant code", command=RELEVANT_CODE,
                       arguments=[params.text_document.uri,
