@@ -60,6 +60,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         first, ms = await call(client, "search", {"query": queries[0]})
         out["first_search"] = {"ms": ms, "results": len(first["results"]),
                                "partial": first["partial"], "notes": first["notes"]}
+        if args.first_only:
+            return out
         t0 = time.perf_counter()
         status = await embedded(client, args.timeout)
         out["index_and_embed_s"] = time.perf_counter() - t0
@@ -78,6 +80,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=40)
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--first-only", action="store_true",
+                        help="only the first search on a new root")
     args = parser.parse_args()
     out = asyncio.run(run(args))
     first = out["first_search"]
@@ -86,6 +90,9 @@ def main() -> None:
     print(f"| server start + handshake | {out['startup_ms']:.0f} ms |")
     print(f"| first search on a new root | {first['ms']:.0f} ms, {first['results']} results, "
           f"partial={first['partial']} |")
+    if args.first_only:
+        print(f"\nfirst search said: {first['notes'][:1]}")
+        return
     print(f"| index + background embedding ({out['chunks']:,} chunks) | "
           f"{out['index_and_embed_s']:.0f} s |")
     for label in ("embeddings_cached", "all_cached"):

@@ -91,7 +91,7 @@ class IndexConfig:
     """Where and how the index is stored."""
 
     index_dir: str | None = None
-    batch_files: int = 200
+    batch_files: int = 50
     lock_timeout_s: float = 30.0
 
 

@@ -46,10 +46,6 @@ class IndexEvents:
         with self._lock:
             return {path: RootProgress(**vars(p)) for path, p in self._roots.items()}
 
-    def busy(self) -> bool:
-        with self._lock:
-            return any(p.state == "indexing" for p in self._roots.values())
-
     def wait(self, timeout: float) -> None:
         with self._lock:
             self._lock.wait(timeout)

@@ -6,6 +6,7 @@ protocol. Rankings are the engine's own: the same request gives the same order a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ SNIPPET_LINES = 12  # what an agent reads per result before asking get_code for 
 SNIPPET_CHARS = 900
 MAX_CODE_LINES = 400
 MAX_LINE_QUERY = 300
+FIRST_ANSWER_WAIT_S = 0.6  # a search on a root still indexing waits at most this long
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,12 @@ def hit_json(root: Path, hit: SearchHit, roots: int) -> dict[str, Any]:
     return out
 
 
+def still_building(engine: Engine, events: IndexEvents) -> bool:
+    progress = events.snapshot()
+    return any(path not in progress or progress[path].state in ("waiting", "indexing")
+               for path in engine.roots)
+
+
 def index_notes(engine: Engine, events: IndexEvents) -> list[str]:
     """Roots whose index is still building or failed, in words."""
     notes = []
@@ -112,9 +120,16 @@ def run_search(engine: Engine, events: IndexEvents, args: SearchArgs,
     """The search across every root, streamed stage by stage to ``on_stage``."""
     if not engine.roots:
         raise UserError("no workspace root is open")
+    args.checked()
     building = index_notes(engine, events)
+    if building:  # give a fresh index a moment to have something in it
+        deadline = time.monotonic() + FIRST_ANSWER_WAIT_S
+        while still_building(engine, events) and time.monotonic() < deadline \
+                and not cancelled():
+            events.wait(0.05)
+        building = index_notes(engine, events)
     # while an index builds, answer at once from what is indexed (the models wait)
-    request = args.checked().request(rerank=not building)
+    request = args.request(rerank=not building)
     per_root: list[tuple[Path, SearchResult]] = []
     for stage, per_root in engine.stream(request, cancelled):
         on_stage(stage, len(interleave(per_root, args.limit)))
