@@ -165,6 +165,20 @@ def check_search(page: Page, check: Check) -> str:
     return tab
 
 
+def check_invalid_regex(page: Page, check: Check) -> None:
+    command(page, "CodeSift: Search Code")
+    box = page.locator(".quick-input-widget input")
+    box.wait_for(state="visible", timeout=10_000)
+    page.locator(".quick-input-widget [aria-label='Use regular expression']").first.click()
+    box.fill("def (")
+    error = page.locator(".quick-input-list .monaco-list-row", has_text="missing")
+    error.first.wait_for(timeout=30_000)
+    shot(page, "invalid-regex")
+    check("an invalid regex shows its message", error.count() > 0,
+          error.first.inner_text().strip()[:80])
+    page.keyboard.press("Escape")
+
+
 def check_hover_and_peek(page: Page, check: Check) -> None:
     page.keyboard.press(f"{MOD}+g")
     box = page.locator(".quick-input-widget input")
@@ -206,6 +220,7 @@ def main() -> int:
                 page.locator(".monaco-workbench").wait_for(timeout=120_000)
                 check_index(page, check)
                 check_search(page, check)
+                check_invalid_regex(page, check)
                 check_hover_and_peek(page, check)
             except BaseException:
                 shot(page, "failure")

@@ -24,5 +24,6 @@ if [[ ! -x "$tools/code-server/node_modules/.bin/code-server" ]]; then
     > "$tools/code-server-install.log" 2>&1 || { tail -30 "$tools/code-server-install.log"; exit 1; }
 fi
 ../../.venv/bin/pip install --quiet 'playwright>=1.50'
-echo "e2e tools ready: $("$node24/bin/node" --version), code-server $(
-  "$node24/bin/node" "$tools/code-server/node_modules/code-server/out/node/entry.js" --version | head -1)"
+echo "e2e tools ready: node $("$node24/bin/node" --version), code-server $(
+  XDG_CONFIG_HOME="$tools/config" "$node24/bin/node" \
+  "$tools/code-server/node_modules/code-server/out/node/entry.js" --version | tail -1)"
