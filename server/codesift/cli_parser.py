@@ -98,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "MCP roots take over when it sends them)")
     p_mcp.add_argument("--http", type=int, metavar="PORT",
                        help="serve streamable HTTP on 127.0.0.1:PORT (loopback only) "
-                            "instead of stdio")
+                            "instead of stdio. Risk: no authentication, any local user "
+                            "can connect, so only the ROOTs given here are served "
+                            "(client roots are ignored)")
     p_mcp.add_argument("--no-watch", action="store_true",
                        help="do not watch files on disk (reindex picks up changes)")
 

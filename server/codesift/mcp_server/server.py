@@ -58,11 +58,12 @@ class CodesiftMCP(MCPServer):
 class Session:
     """The engine and its roots for one MCP server process."""
 
-    def __init__(self, roots: list[Path], watch: bool = True):
+    def __init__(self, roots: list[Path], watch: bool = True, client_roots: bool = True):
         self.events = IndexEvents()
         self.engine = Engine(self.events, {}, watch=watch)
         self.roots = [r.resolve() for r in roots]
-        self.client_roots_checked = False
+        # over HTTP any local user can connect: the command line's roots only
+        self.client_roots_checked = not client_roots
         for root in self.roots:
             self.engine.add_root(root)
 
@@ -126,7 +127,7 @@ def build_server(session: Session) -> CodesiftMCP:
 
 
 def serve(roots: list[Path], http_port: int | None = None, watch: bool = True) -> None:
-    session = Session(roots, watch)
+    session = Session(roots, watch, client_roots=http_port is None)
     server = build_server(session)
     try:
         if http_port is None:
