@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage1-model", default=None, help="light model (name or folder)")
     parser.add_argument("--stage2-model", default=None, help="heavy model ('' for none)")
     parser.add_argument("--approaches", default=",".join(APPROACHES))
+    parser.add_argument("--rerank", action="append", default=[], metavar="KEY=NUMBER",
+                        help="a numeric rerank setting, e.g. heavy_light_weight=0.4")
     parser.add_argument("--strategy", choices=("hybrid", "auto", "lexical"), default=None,
                         help="retrieve.strategy (default: the configured one)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/codesift-written-eval"))
@@ -88,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         rerank["light_model"] = args.stage1_model
     if args.stage2_model is not None:
         rerank["heavy_model"] = args.stage2_model
+    for item in args.rerank:
+        key, _, value = item.partition("=")
+        rerank[key] = float(value)
     overrides: dict[str, Any] = {"rerank": rerank} if rerank else {}
     if args.strategy:
         overrides["retrieve"] = {"strategy": args.strategy}
