@@ -523,6 +523,27 @@ local function run()
   check(":CodeSiftStatus prints the root's background embedding",
     printed:find("\n    embedding: %S") ~= nil, printed)
 
+  -- the default command is found in pipx's bin folder when it is not on PATH
+  local pipx_bin = vim.fn.tempname()
+  vim.fn.mkdir(pipx_bin, "p")
+  vim.loop.fs_symlink(server, pipx_bin .. "/codesift")
+  local saved_path, saved_pipx = vim.env.PATH, vim.env.PIPX_BIN_DIR
+  vim.env.PATH, vim.env.PIPX_BIN_DIR = "/usr/bin:/bin", pipx_bin
+  local resolved, how = require("codesift.server_cmd").resolve({ "codesift", "serve" })
+  vim.env.PATH, vim.env.PIPX_BIN_DIR = saved_path, saved_pipx
+  check("the default command is found in pipx's bin folder",
+    how == "pipx" and resolved[1] == pipx_bin .. "/codesift" and resolved[2] == "serve", how)
+
+  if vim.fn.has("nvim-0.8") == 1 then
+    vim.cmd("checkhealth codesift")
+    local report = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n")
+    check(":checkhealth codesift reports the command, version, models and index folder",
+      report:find("server command", 1, true) ~= nil and report:find("codesift %d")
+        ~= nil and report:find("light model:", 1, true) ~= nil
+        and report:find("index folder", 1, true) ~= nil, report)
+    vim.cmd("bwipeout!")
+  end
+
   -- background embedding progress (begin/report/end on codesift-embed tokens) goes to
   -- the default handler like indexing; the test does not wait for it to finish
   local embed_ok, embed_seen, open = true, 0, {}

@@ -113,7 +113,7 @@ function M.client_config(root)
   end
   return {
     name = M.name,
-    cmd = opts.cmd,
+    cmd = require("codesift.server_cmd").resolve(opts.cmd),
     cmd_env = opts.cmd_env,
     root_dir = root,
     workspace_folders = {

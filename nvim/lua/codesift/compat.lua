@@ -25,6 +25,13 @@ function M.request(client, method, params, handler, bufnr)
   return client.request(method, params, handler, bufnr)
 end
 
+function M.request_sync(client, method, params, timeout)
+  if M.method_calls then
+    return client:request_sync(method, params, timeout)
+  end
+  return client.request_sync(method, params, timeout)
+end
+
 function M.notify(client, method, params)
   if M.method_calls then
     return client:notify(method, params)
