@@ -120,6 +120,10 @@ export class IndexProgress {
         tooltip: `${formatNumber(totalFiles(this.status))} files so far\nClick for status.`,
       };
     }
+    if (this.status !== undefined && notYetIndexed(this.status)) {
+      // roots not opened yet, or their first index not finished: not "0 files"
+      return { text: '$(sync~spin) CodeSift: starting…', tooltip: 'CodeSift: starting…\nClick for status.' };
+    }
     if (this.embedding.size > 0) {
       return runningView(
         'embedding',
@@ -139,4 +143,9 @@ export class IndexProgress {
     }
     return { text: '$(search) CodeSift', tooltip: 'CodeSift: starting…\nClick for status.' };
   }
+}
+
+/** No root yet, or a root whose first index has not completed. */
+function notYetIndexed(status: Status): boolean {
+  return status.roots.length === 0 || status.roots.some((r) => r.last_update === null);
 }

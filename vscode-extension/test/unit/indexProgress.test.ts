@@ -13,6 +13,17 @@ describe('status bar (indexing progress)', () => {
     assert.equal(progress.indexing, false);
   });
 
+  it('says starting, not 0 files, until the first index is done', () => {
+    const progress = new IndexProgress();
+    const base = status();
+    progress.setStatus({ ...base, roots: [] });
+    assert.equal(progress.view().text, '$(sync~spin) CodeSift: starting…');
+    progress.setStatus({ ...base, roots: [{ ...base.roots[0]!, files: 0, last_update: null }] });
+    assert.equal(progress.view().text, '$(sync~spin) CodeSift: starting…');
+    progress.setStatus(base);
+    assert.match(progress.view().text, /CodeSift: [\d,]+ files/);
+  });
+
   it('shows the percentage while indexing, then the file count', () => {
     const progress = new IndexProgress();
     assert.equal(progress.view().text, '$(search) CodeSift');
