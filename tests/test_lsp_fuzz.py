@@ -108,7 +108,7 @@ def test_every_fuzzed_request_is_answered(tmp_path: Path):
                 assert answers[msg_id]["error"]["code"] == code, answers[msg_id]
         rng = random.Random(5)
         fuzzed = [request(100 + i, rng.choice(METHODS), rng.choice(JUNK), omit=rng.random() < .1)
-                  for i in range(300)]
+                  for i in range(600)]
         server.send(*fuzzed)
         answers = server.answers({m["id"] for m in fuzzed})
         assert all(("result" in a) != ("error" in a) for a in answers.values())
