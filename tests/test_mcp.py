@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import mcp_types
 import pytest
 import pytest_lsp
 from lsprotocol import types as t
@@ -43,11 +44,12 @@ def tiny_root(root: Path, models: tuple[Path, Path]) -> Path:
 
 
 @asynccontextmanager
-async def mcp_client(*roots: Path) -> AsyncIterator[Client]:
-    params = StdioServerParameters(command=CODESIFT[0], args=[*CODESIFT[1:], "mcp",
-                                                              *map(str, roots)],
+async def mcp_client(*roots: Path, prefix: tuple[str, ...] = (), **options: Any
+                     ) -> AsyncIterator[Client]:
+    command = [*prefix, *CODESIFT, "mcp", *map(str, roots)]
+    params = StdioServerParameters(command=command[0], args=command[1:],
                                    env={**os.environ, "NO_COLOR": "1"})
-    async with Client(params, read_timeout_seconds=120) as client:
+    async with Client(params, read_timeout_seconds=120, **options) as client:
         yield client
 
 
@@ -254,3 +256,36 @@ async def test_http_mode_listens_on_loopback_only(tmp_path: Path, tiny_models):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+async def test_the_clients_roots_replace_the_command_line(tmp_path: Path, tiny_models):
+    started_on = tiny_root(tmp_path / "ws", tiny_models)
+    offered = tmp_path / "offered"
+    offered.mkdir()
+    (offered / "only_here.py").write_text("def offered_root_marker():\n    return 1\n")
+
+    async def roots(context: Any) -> mcp_types.ListRootsResult:
+        return mcp_types.ListRootsResult(roots=[mcp_types.Root(uri=offered.as_uri())])
+
+    async with mcp_client(started_on, list_roots_callback=roots, mode="legacy") as client:
+        await call(client, "status", {})  # the first call adopts the client's roots
+        status = await ready(client)
+        assert [r["path"] for r in status["roots"]] == [str(offered.resolve())]
+        found = await call(client, "search", {"query": "offered_root_marker"})
+        assert found["results"][0]["path"] == "only_here.py"
+        with pytest.raises(MCPError):  # the command line's root is no longer served
+            await client.call_tool("get_code", {"path": str(started_on / "shlex.py"),
+                                                "start_line": 1})
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+async def test_the_mcp_server_makes_no_network_call(tmp_path: Path, tiny_models):
+    root = tiny_root(tmp_path / "ws", tiny_models)
+    trace = tmp_path / "trace.txt"
+    strace = ("strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace))
+    async with mcp_client(root, prefix=strace) as client:
+        await ready(client)
+        assert (await call(client, "search", {"query": "split shell words"}))["results"]
+    calls = [line for line in trace.read_text().splitlines()
+             if "AF_INET" in line or "AF_INET6" in line]
+    assert calls == [], calls

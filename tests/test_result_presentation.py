@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from codesift.lsp.handlers.relevance import _elsewhere, markdown_text
-from codesift.search import SearchHit, Searcher, SearchRequest
+from codesift.search import Searcher, SearchHit, SearchRequest
 
 
 def test_scores_never_rise_down_the_list(stdlib_index):

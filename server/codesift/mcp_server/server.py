@@ -10,6 +10,7 @@ import asyncio
 import logging
 import sys
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,9 @@ class Session:
         if caps is None or caps.roots is None:
             return
         try:
-            listed = await ctx.session.list_roots()
+            with warnings.catch_warnings():  # roots are deprecated from protocol 2026-07-28
+                warnings.simplefilter("ignore")
+                listed = await ctx.session.list_roots()
         except Exception as exc:  # the client said it has roots but did not answer
             log.info("client roots unavailable (%s); keeping %s", exc, self.roots)
             return
