@@ -523,6 +523,20 @@ local function run()
   check(":CodeSiftStatus prints the root's background embedding",
     printed:find("\n    embedding: %S") ~= nil, printed)
 
+  -- no root marker above a file inside the current directory: the directory is the root
+  local bare = vim.fn.tempname()
+  vim.fn.mkdir(bare, "p")
+  local saved_cwd = vim.fn.getcwd()
+  vim.cmd("cd " .. vim.fn.fnameescape(bare))
+  local bare_file = bare .. "/loose.py"
+  vim.fn.writefile({ "x = 1" }, bare_file)
+  local bare_buf = vim.fn.bufadd(bare_file) -- loaded in no window: closing it closes none
+  vim.fn.bufload(bare_buf)
+  local bare_root = require("codesift.client").root_for_buffer(bare_buf)
+  check("with no root marker the current directory is the root",
+    bare_root == vim.loop.fs_realpath(bare) or bare_root == bare, tostring(bare_root))
+  vim.cmd("cd " .. vim.fn.fnameescape(saved_cwd))
+
   -- the default command is found in pipx's bin folder when it is not on PATH
   local pipx_bin = vim.fn.tempname()
   vim.fn.mkdir(pipx_bin, "p")

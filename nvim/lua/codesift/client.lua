@@ -56,6 +56,25 @@ function M.find_root(path, markers)
   return nil
 end
 
+local told_fallback = {}
+
+--- No root marker above the file: the current directory, when the file is inside it,
+--- as other LSP setups do (said once per directory).
+function M.cwd_fallback(name)
+  local cwd = normalize(vim.fn.getcwd())
+  local file = normalize(name)
+  if file:sub(1, #cwd + 1) ~= cwd .. "/" then
+    return nil
+  end
+  if not told_fallback[cwd] then
+    told_fallback[cwd] = true
+    vim.notify(string.format("codesift: no root marker (%s) above %s; using the current directory %s",
+      table.concat(config.options.root_markers, ", "), vim.fn.fnamemodify(file, ":~:."), cwd),
+      vim.log.levels.INFO)
+  end
+  return cwd
+end
+
 --- The root for a buffer, or nil when codesift should leave it alone.
 function M.root_for_buffer(bufnr)
   local opts = config.options
@@ -73,6 +92,9 @@ function M.root_for_buffer(bufnr)
     root = opts.root_dir
   else
     root = M.find_root(name, opts.root_markers)
+    if root == nil then
+      root = M.cwd_fallback(name)
+    end
   end
   if root == nil or root == "" then
     return nil

@@ -18,7 +18,8 @@ local function need_client(bufnr)
   if client == nil then
     local name = vim.api.nvim_buf_get_name(bufnr or 0)
     err(string.format(
-      "no server for %s: no root marker (%s) above it; open a file of your project",
+      "no server for %s: no root marker (%s) above it and it is outside the current "
+        .. "directory; open a file of your project",
       name ~= "" and name or "this buffer",
       table.concat(config.options.root_markers, ", ")
     ))
