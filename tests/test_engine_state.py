@@ -162,7 +162,7 @@ def keep_searching(engine: Engine, stop: threading.Event, seen: list[int],
             request = SearchRequest(random.choice(queries), 10)
             engine.submit_query(lambda r=request: engine.final(r, own_budget=True)
                                 ).result(timeout=30)
-            engine.submit_query(engine.status).result(timeout=30)
+            engine.status().result(timeout=30)
             seen.append(1)
     except Exception as exc:  # the assertion names it
         failures.append(f"search: {exc!r}")

@@ -1,4 +1,4 @@
-"""The server's engine: workspace roots, their indexes, and the two worker threads.
+"""The server's engine: workspace roots, their indexes, and the worker threads.
 
 The LSP message loop never runs indexing, parsing or inference itself. Writes
 (full syncs, file-event updates, unsaved buffers) go to one index thread that owns
@@ -39,7 +39,8 @@ from ..rerank.stages import CancelCheck
 from ..search import SearchRequest, SearchResult
 from .embedder import BackgroundEmbedder
 from .retry import LockRetry
-from .roots import Events, Root, engine_status, locate, open_root, refresh_dense, trim_heap
+from .roots import Events, Root, locate, open_root, refresh_dense, trim_heap
+from .status import StatusThread
 
 log = logging.getLogger(__name__)
 LATENCY_WINDOW = 50
@@ -65,7 +66,7 @@ class Engine:
         self._lock = threading.Lock()  # guards _inbox and _queued
         self._queued = 0
         self._closed = False
-        self.retry = LockRetry(lambda: self._closed)
+        self.retry, self.statuses = LockRetry(lambda: self._closed), StatusThread()
         self.embedder = BackgroundEmbedder(
             lambda fn: self._later_on_query(fn, drop=True), self._busy,
             lambda root: self._roots.get(root.path) is root, events)
@@ -74,10 +75,6 @@ class Engine:
     def roots(self) -> Mapping[Path, Root]:
         """A snapshot of the roots (the index thread publishes a new one on change)."""
         return self._roots
-
-    @property
-    def settings(self) -> dict[str, Any]:
-        return self._settings
 
     # -- mutators: callable from any thread, applied on the index thread ----------------
 
@@ -382,9 +379,10 @@ class Engine:
             last = snapshot
         return last
 
-    def status(self) -> dict[str, Any]:
-        return engine_status(list(self._roots.values()), self.embedder.progress,
-                             self.latencies)
+    def status(self) -> Future[dict[str, Any]]:
+        """``codesift/status``, answered on its own thread even while a search runs."""
+        return self.statuses.submit(list(self._roots.values()), self.embedder.progress,
+                                    self.latencies)
 
     def close(self) -> None:
         """Stop watchers, finish the running work (queued work is dropped) and close
@@ -392,7 +390,7 @@ class Engine:
         self._closed = True  # from here on, watchers' batches are dropped
         self.index_pool.shutdown(wait=True, cancel_futures=True)
         self.query_pool.shutdown(wait=True, cancel_futures=True)
-        # no worker thread is left: close() owns the state now
+        self.statuses.close()  # no worker thread is left: close() owns the state now
         for root in self._roots.values():
             root.close_watcher()
             root.reader.close()

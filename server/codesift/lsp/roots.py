@@ -144,14 +144,14 @@ def locate(roots: Mapping[Path, Root], uri: str) -> tuple[Root, str] | None:
     return best, path.relative_to(best.path).as_posix()
 
 
-def root_status(root: Root, embedding: Any = None) -> dict[str, Any]:
-    """One root's part of ``codesift/status`` (read on the query thread)."""
-    stats = root.reader.stats()
+def root_status(root: Root, store: Store, embedding: Any = None) -> dict[str, Any]:
+    """One root's part of ``codesift/status``, read through ``store``."""
+    stats = store.stats()
     return {
         "embedding": embedding.to_json() if embedding is not None else {"state": "waiting"},
         "uri": root.path.as_uri(), "index_dir": str(root.workspace.index_dir),
         "indexing": root.indexing, "files": stats["files"], "chunks": stats["chunks"],
-        "symbols": stats["symbols"], "languages": root.reader.language_counts(),
+        "symbols": stats["symbols"], "languages": store.language_counts(),
         "last_update": root.last_update, "unsaved_buffers": len(root.buffers),
         "model_failures": dict(root.searcher.models.failures),
     }
@@ -179,8 +179,9 @@ def latency_summary(samples: Iterable[Mapping[str, float]]) -> dict[str, dict[st
 
 
 def engine_status(roots: list[Root], embedding: Mapping[Path, Any],
-                  latencies: Iterable[Mapping[str, float]]) -> dict[str, Any]:
-    """``codesift/status`` without the version (read on the query thread)."""
+                  latencies: Iterable[Mapping[str, float]],
+                  stores: Mapping[Path, Store]) -> dict[str, Any]:
+    """``codesift/status`` without the version, read through ``stores`` (per root)."""
     hits = misses = 0
     models: dict[str, str] = {}
     for root in roots:
@@ -189,7 +190,8 @@ def engine_status(roots: list[Root], embedding: Mapping[Path, Any],
             hits += cache.hits
             misses += cache.misses
         models.update(pool.loaded)
-    return {"roots": [root_status(root, embedding.get(root.path)) for root in roots],
+    return {"roots": [root_status(root, stores[root.path], embedding.get(root.path))
+                      for root in roots],
             "models": models,
             "cache_hit_rate": round(hits / (hits + misses), 4) if hits + misses else None,
             "latency_ms": latency_summary(latencies)}

@@ -116,9 +116,8 @@ class Tools:
         """The server's version, its roots with indexing progress, file and chunk counts,
         loaded models, cache hit rate and recent search latencies."""
         await self.session.adopt_client_roots(ctx)
-        result: dict[str, Any] = await self.session.on_query_thread(
-            lambda _: tools.status_json(*self.session.parts, __version__))
-        return result
+        status = await asyncio.wrap_future(self.session.engine.status())  # never queued
+        return tools.status_json(*self.session.parts, __version__, status)
 
     async def reindex(self, ctx: Context) -> dict[str, Any]:
         """Forget the index and build it again from the files on disk (use after large

@@ -225,10 +225,10 @@ def drop_origin(result: dict[str, Any], roots: list[Path], origin: Path | None, 
     return {**result, "results": kept}
 
 
-def status_json(engine: Engine, events: IndexEvents, version: str) -> dict[str, Any]:
+def status_json(engine: Engine, events: IndexEvents, version: str,
+                status: dict[str, Any]) -> dict[str, Any]:
     """The engine's status with each root's indexing progress."""
     progress = events.snapshot()
-    status = engine.status()
     for root in status["roots"]:
         path = next((p for p in engine.roots if p.as_uri() == root["uri"]), None)
         root["progress"] = progress[path].to_json() if path in progress else \

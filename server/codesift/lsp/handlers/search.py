@@ -93,7 +93,7 @@ async def search(ls: CodesiftServer, raw: Any) -> dict[str, Any]:
 
 async def status(ls: CodesiftServer, raw: Any) -> dict[str, Any]:
     engine = ls.require_engine()
-    result = await asyncio.wrap_future(engine.submit_query(engine.status))
+    result = await asyncio.wrap_future(engine.status())
     return {"version": __version__, **result}
 
 

@@ -1,0 +1,45 @@
+"""``codesift/status`` answers while a long search holds the query thread."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import pytest_lsp
+from lsprotocol import types as t
+from pytest_lsp import ClientServerConfig, client_capabilities
+
+from .conftest import copy_packages
+from .test_lsp import Client, make_client, wait_indexed
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(
+    server_command=[sys.executable, "-m", "codesift", "serve"], client_factory=make_client))
+async def client(lsp_client: Client, tmp_path: Path):
+    root = copy_packages(tmp_path / "ws")
+    await lsp_client.initialize_session(t.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"),
+        workspace_folders=[t.WorkspaceFolder(root.as_uri(), "ws")],
+        initialization_options={"index": {"index_dir": str(tmp_path / "index")},
+                                "rerank": {"interactive_budget_ms": 0,
+                                           "background_embed": False}}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_status_does_not_wait_for_a_running_search(client: Client):
+    await wait_indexed(client)
+    # cold models, no budget: the light stage embeds the whole pool first (seconds)
+    search = asyncio.ensure_future(client.protocol.send_request_async(
+        "codesift/search", {"query": "how are cookies parsed from response headers"}))
+    await asyncio.sleep(0.3)
+    asked = time.monotonic()
+    status = await client.protocol.send_request_async("codesift/status", {})
+    answered = time.monotonic() - asked
+    assert status["roots"][0]["files"] > 0
+    assert not search.done(), "the search finished first: nothing was tested"
+    result = await search
+    assert result["results"]
+    assert answered < 2.0, answered
