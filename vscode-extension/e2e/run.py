@@ -202,6 +202,45 @@ def check_hover_and_peek(page: Page, check: Check) -> None:
     check("Go to Relevant Code opens a peek", peek.count() > 0)
 
 
+def wait_status(page: Page, pattern: str, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = status_text(page)
+        if re.search(pattern, text):
+            break
+        time.sleep(0.3)
+    return text
+
+
+def toggle_enable(page: Page) -> None:
+    """Flips codesift.enable in the Settings editor, as a user would."""
+    for _ in range(2):  # close a peek or hover first
+        page.keyboard.press("Escape")
+    page.locator(".editor-group-container .monaco-editor .view-lines").first.click()
+    command(page, "Preferences: Open Settings (UI)")
+    page.locator(".settings-editor").first.wait_for(timeout=15_000)
+    time.sleep(1.0)  # the search box takes the focus when the editor opens
+    page.keyboard.press(f"{MOD}+a")
+    page.keyboard.type("codesift.enable")
+    row = page.locator(".settings-editor .setting-item-contents", has_text="Enable").filter(
+        has_text="CodeSift").first
+    row.wait_for(timeout=15_000)
+    shot(page, "settings-enable")
+    row.locator(".setting-value-checkbox").first.click()
+    time.sleep(0.5)
+    page.keyboard.press("Escape")
+
+
+def check_settings_change(page: Page, check: Check) -> None:
+    """A settings change applies at once: turned off in the Settings editor."""
+    toggle_enable(page)
+    text = wait_status(page, r"CodeSift: off")
+    shot(page, "turned-off")
+    check("codesift.enable off stops the server and says so", "CodeSift: off" in text,
+          text.replace("\n", " ")[-60:])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
@@ -222,6 +261,7 @@ def main() -> int:
                 check_search(page, check)
                 check_invalid_regex(page, check)
                 check_hover_and_peek(page, check)
+                check_settings_change(page, check)
             except BaseException:
                 shot(page, "failure")
                 raise

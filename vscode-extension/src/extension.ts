@@ -128,7 +128,7 @@ class CodesiftExtension {
     );
     this.refreshStatusBar();
     this.statusItem.show();
-    if (hasFolders()) {
+    if (hasFolders() && isEnabled()) {
       // start in the background; failures are shown by startClient, and commands wait
       // for the start themselves
       void this.ensureClient().catch(() => undefined);
@@ -139,6 +139,9 @@ class CodesiftExtension {
 
   /** The running client, starting it first when needed. */
   private ensureClient(): Promise<LanguageClient> {
+    if (!isEnabled()) {
+      return Promise.reject(new Error('CodeSift is turned off for this workspace (codesift.enable).'));
+    }
     if (this.client !== undefined && this.client.state !== State.Stopped) {
       return Promise.resolve(this.client);
     }
@@ -274,6 +277,11 @@ class CodesiftExtension {
 
   private configurationChanged(event: vscode.ConfigurationChangeEvent): void {
     if (!event.affectsConfiguration(SECTION)) {
+      return;
+    }
+    if (event.affectsConfiguration(`${SECTION}.enable`)) {
+      const change = isEnabled() ? this.restart() : this.stop();
+      void change.then(() => this.refreshStatusBar()).catch((error: unknown) => this.showError(error));
       return;
     }
     if (event.affectsConfiguration(`${SECTION}.serverCommand`)) {
@@ -451,7 +459,9 @@ class CodesiftExtension {
   // -- status bar ------------------------------------------------------------------------
 
   private refreshStatusBar(): void {
-    const view = this.progress.view();
+    const view = isEnabled()
+      ? this.progress.view()
+      : { text: '$(circle-slash) CodeSift: off', tooltip: 'CodeSift is turned off (codesift.enable).' };
     this.statusItem.text = view.text;
     this.statusItem.tooltip = view.tooltip;
   }
@@ -518,6 +528,11 @@ function keepItemOrder(picker: vscode.QuickPick<vscode.QuickPickItem>): void {
   } catch {
     // not supported: the default order applies
   }
+}
+
+/** `codesift.enable`: off means no server for this workspace. */
+function isEnabled(): boolean {
+  return vscode.workspace.getConfiguration(SECTION).get<boolean>('enable', true);
 }
 
 function hasFolders(): boolean {

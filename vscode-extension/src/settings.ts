@@ -27,7 +27,7 @@ export const SERVER_SETTINGS: readonly SettingSpec[] = [
 ];
 
 /** Settings that only the extension reads (never sent to the server). */
-export const CLIENT_SETTINGS = ['serverCommand', 'search.limit', 'trace.server'] as const;
+export const CLIENT_SETTINGS = ['enable', 'serverCommand', 'search.limit', 'trace.server'] as const;
 
 /** The server's configuration shape: `{"rerank": {"light_model": ...}, ...}`. */
 export type ServerSettings = Record<string, Record<string, unknown>>;

@@ -132,9 +132,11 @@ describe('extension bundle', function () {
     await extension.deactivate();
   });
 
-  it('the manifest points at the bundle and activates after start-up', function () {
+  it('the manifest points at the bundle and activates on workspaces with code', function () {
     const manifest = JSON.parse(fs.readFileSync(path.join(EXTENSION_DIR, 'package.json'), 'utf8')) as Manifest;
     assert.equal(manifest.main, './dist/extension.js');
-    assert.deepEqual(manifest.activationEvents, ['onStartupFinished']);
+    assert.ok(!manifest.activationEvents.includes('onStartupFinished')); // not every window
+    assert.ok(manifest.activationEvents.some((e) => e.startsWith('workspaceContains:**/*.{py')));
+    assert.ok(manifest.activationEvents.includes('workspaceContains:codesift.toml'));
   });
 });
