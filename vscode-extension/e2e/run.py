@@ -213,6 +213,28 @@ def wait_status(page: Page, pattern: str, timeout: float = 60) -> str:
     return text
 
 
+def check_crash_and_restart(page: Page, check: Check) -> None:
+    """The server is killed: the user is told, and Restart Server brings it back."""
+    server = str(REPO / ".venv/bin/codesift")
+    pids = subprocess.run(["pgrep", "-f", f"{server} serve"], capture_output=True,
+                          text=True).stdout.split()
+    check("the server process runs", bool(pids), "pgrep")
+    for pid in pids:
+        os.kill(int(pid), signal.SIGKILL)
+    error_icon = page.locator(".statusbar-item", has_text="CodeSift").locator(".codicon-error")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and error_icon.count() == 0:
+        time.sleep(0.3)
+    shot(page, "server-killed")
+    check("the crash is reported in the status bar", error_icon.count() > 0,
+          status_text(page).replace("\n", " ")[-40:])
+    command(page, "CodeSift: Restart Server")
+    text = wait_status(page, r"CodeSift: [\d,]+ files", 120)
+    shot(page, "restarted")
+    check("Restart Server brings the server back after a crash",
+          bool(re.search(r"[\d,]+ files", text)), text.replace("\n", " ")[-60:])
+
+
 def toggle_enable(page: Page) -> None:
     """Flips codesift.enable in the Settings editor, as a user would."""
     for _ in range(2):  # close a peek or hover first
@@ -261,6 +283,7 @@ def main() -> int:
                 check_search(page, check)
                 check_invalid_regex(page, check)
                 check_hover_and_peek(page, check)
+                check_crash_and_restart(page, check)
                 check_settings_change(page, check)
             except BaseException:
                 shot(page, "failure")
