@@ -200,6 +200,20 @@ def check_hover_and_peek(page: Page, check: Check) -> None:
     peek.first.wait_for(timeout=30_000)
     shot(page, "relevant-peek")
     check("Go to Relevant Code opens a peek", peek.count() > 0)
+    for _ in range(2):
+        page.keyboard.press("Escape")
+    page.keyboard.press(f"{MOD}+k")
+    page.keyboard.press(f"{MOD}+i")
+    hover.first.wait_for(timeout=30_000)
+    link = hover.first.locator("a", has_text="decoder").first
+    target = re.search(r":(\d+)", link.inner_text())
+    link.click()
+    line = target.group(1) if target else "?"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and f"Ln {line}," not in status_text(page):
+        time.sleep(0.2)
+    check("the hover's link opens its place", f"Ln {line}," in status_text(page),
+          f"line {line}")
 
 
 def wait_status(page: Page, pattern: str, timeout: float = 60) -> str:
