@@ -537,6 +537,12 @@ local function run()
     bare_root == vim.loop.fs_realpath(bare) or bare_root == bare, tostring(bare_root))
   vim.cmd("cd " .. vim.fn.fnameescape(saved_cwd))
 
+  if vim.fn.has("nvim-0.10") == 0 then
+    local echoed = require("codesift.search").last_progress_echo
+    check("before 0.10, indexing progress is echoed in the command line",
+      echoed ~= nil and echoed:find("^codesift: ") ~= nil, tostring(echoed))
+  end
+
   -- the default command is found in pipx's bin folder when it is not on PATH
   local pipx_bin = vim.fn.tempname()
   vim.fn.mkdir(pipx_bin, "p")

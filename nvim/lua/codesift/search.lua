@@ -34,10 +34,35 @@ function M.progress_handler(err, params, ctx, cfg)
       return -- a late snapshot of a search that was answered or replaced
     end
   end
+  M.echo_progress(token, value)
   local default = vim.lsp.handlers["$/progress"]
   if default then
     return default(err, params, ctx, cfg)
   end
+end
+
+local last_echo = 0
+
+--- Neovim before 0.10 shows no LSP progress anywhere: indexing and embedding progress
+--- go to the command line there (at most every 200 ms, and the end always).
+function M.echo_progress(token, value)
+  if vim.fn.has("nvim-0.10") == 1 or type(value) ~= "table" or type(token) ~= "string" then
+    return
+  end
+  if not (token:find("^codesift%-index%-") or token:find("^codesift%-embed%-")) then
+    return
+  end
+  local now = vim.loop.now()
+  if value.kind ~= "end" and now - last_echo < 200 then
+    return
+  end
+  last_echo = now
+  local text = value.kind == "end" and (value.message or "done")
+    or ((value.title and (value.title .. ": ") or "") .. (value.message or ""))
+  M.last_progress_echo = "codesift: " .. text
+  vim.schedule(function()
+    vim.api.nvim_echo({ { M.last_progress_echo } }, false, {})
+  end)
 end
 
 local function finish(state)
