@@ -3,7 +3,7 @@
 Installs the built .vsix into a fresh code-server, opens a copy of the standard
 library's json package, and checks what a user sees: the status bar goes from
 indexing to a file count, "CodeSift: Search Code" fills the picker and then shows the
-final ranking, Enter opens the file at the result, hover shows relevant code, and
+final ranking in the server's order, Enter opens the file at the result, hover shows relevant code, and
 "Go to Relevant Code" opens a peek. Screenshots go to e2e/screenshots/. Exits non-zero
 on the first failed check. Run after ``setup.sh`` and ``ci.sh`` (which builds the .vsix).
 
@@ -165,6 +165,35 @@ def check_search(page: Page, check: Check) -> str:
     return tab
 
 
+def check_server_order(page: Page, check: Check, workspace: Path) -> None:
+    """The picker shows the server's order (VS Code would re-sort by label)."""
+    # path/line order here is not the labels' alphabetical order, which VS Code would use
+    pattern = r"def (py_scanstring|JSONObject|JSONArray)\("
+    command(page, "CodeSift: Search Code")
+    box = page.locator(".quick-input-widget input")
+    box.wait_for(state="visible", timeout=10_000)
+    page.locator(".quick-input-widget [aria-label='Use regular expression']").first.click()
+    box.fill(pattern)
+    title = page.locator(".quick-input-title")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not re.search(r"\d+ results?, final",
+                                                         title.inner_text()):
+        time.sleep(0.1)
+    rows = page.locator(".quick-input-list .monaco-list-row")
+    shown = [rows.nth(i).inner_text().split("\n")[0] for i in range(min(rows.count(), 6))]
+    page.locator(".quick-input-widget [aria-label*='egular expression']").first.click()
+    page.keyboard.press("Escape")
+    cli = subprocess.run([str(REPO / ".venv/bin/codesift"), "search", pattern, "--regex",
+                          "--root", str(workspace), "--json", "-n", "6", "--no-rerank"],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "XDG_CACHE_HOME": str(workspace.parent / "cli")})
+    expected = [f"{r['path']}:{r['start_line']}" for r in json.loads(cli.stdout)["results"]]
+    labels = [row.split("json/")[0] for row in shown]
+    check("the picker keeps the server's order", len(expected) == 3 and len(shown) == 3 and all(
+        where in row for where, row in zip(expected, shown, strict=True))
+        and labels != sorted(labels), f"{shown} vs {expected}")
+
+
 def check_invalid_regex(page: Page, check: Check) -> None:
     command(page, "CodeSift: Search Code")
     box = page.locator(".quick-input-widget input")
@@ -295,6 +324,7 @@ def main() -> int:
                 page.locator(".monaco-workbench").wait_for(timeout=120_000)
                 check_index(page, check)
                 check_search(page, check)
+                check_server_order(page, check, workspace)
                 check_invalid_regex(page, check)
                 check_hover_and_peek(page, check)
                 check_crash_and_restart(page, check)
