@@ -268,9 +268,9 @@ async def test_the_clients_roots_replace_the_command_line(tmp_path: Path, tiny_m
         return mcp_types.ListRootsResult(roots=[mcp_types.Root(uri=offered.as_uri())])
 
     async with mcp_client(started_on, list_roots_callback=roots, mode="legacy") as client:
-        await call(client, "status", {})  # the first call adopts the client's roots
-        status = await ready(client)
-        assert [r["path"] for r in status["roots"]] == [str(offered.resolve())]
+        first = await call(client, "status", {})  # the first call adopts the client's roots
+        assert [r["path"] for r in first["roots"]] == [str(offered.resolve())]
+        await ready(client)
         found = await call(client, "search", {"query": "offered_root_marker"})
         assert found["results"][0]["path"] == "only_here.py"
         with pytest.raises(MCPError):  # the command line's root is no longer served

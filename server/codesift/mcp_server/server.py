@@ -10,6 +10,7 @@ import asyncio
 import logging
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,7 @@ from ..lsp.roots import uri_to_path
 from .events import IndexEvents
 
 log = logging.getLogger(__name__)
+ROOTS_OPEN_WAIT_S = 10.0
 
 INSTRUCTIONS = (
     "codesift searches the code of the open workspace: identifiers, regexes and plain "
@@ -96,6 +98,11 @@ class Session:
         self.roots = [p.resolve() for p in paths]
         for root in self.roots:
             self.engine.add_root(root)
+        # the index thread applies these in order; answer once the new roots are open
+        # (their indexing goes on in the background)
+        deadline = time.monotonic() + ROOTS_OPEN_WAIT_S
+        while set(self.engine.roots) != set(self.roots) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
 
     async def on_query_thread(self, fn: Callable[[threading.Event], Any]) -> Any:
         """Run ``fn(cancel)`` on the query thread; a cancelled request sets ``cancel``."""
