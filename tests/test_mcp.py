@@ -157,6 +157,12 @@ async def test_paths_outside_the_roots_are_refused(tmp_path: Path, tiny_models):
         inside = await call(client, "get_code", {"path": "json/../shlex.py", "start_line": 1,
                                                  "end_line": 3})
         assert inside["path"] == "shlex.py" and inside["text"]
+        os.mkfifo(root / "pipe.py")  # read under the scan's rule: never blocks on it
+        (root / "huge.py").write_text("x = 1\n" * 300_000)
+        for name, said in (("pipe.py", "not a regular file"), ("huge.py", "larger than")):
+            with pytest.raises(MCPError) as caught:
+                await client.call_tool("get_code", {"path": name, "start_line": 1})
+            assert said in caught.value.error.message, caught.value.error.message
 
 
 async def test_cancelled_search_stops_and_the_server_goes_on(tmp_path: Path):

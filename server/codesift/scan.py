@@ -22,6 +22,7 @@ from pathlib import Path
 import pathspec
 
 from .config import ScanConfig
+from .errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +288,18 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
             return fh.read(max_bytes + 1)
     finally:
         os.close(fd)
+
+
+def read_named(path: Path, max_bytes: int, label: str) -> bytes:
+    """A file a client named (an editor's URI, an agent's path), read under the scan's
+    rule: a regular file, at most ``max_bytes``, bounded read. UserError says why not."""
+    try:
+        raw = read_regular(path, max_bytes)
+    except OSError as exc:
+        raise UserError(f"cannot read {label}: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:
+        raise UserError(f"{label} is larger than {max_bytes} bytes")
+    return raw
 
 
 def load_file(path: Path, config: ScanConfig) -> FileText | None:

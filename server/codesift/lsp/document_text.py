@@ -4,7 +4,7 @@ under the scan's rule (a regular file inside a root, within the size limit)."""
 from __future__ import annotations
 
 from ..errors import UserError
-from ..scan import decode, read_regular
+from ..scan import decode, read_named
 from .session import CodesiftServer
 
 
@@ -17,11 +17,4 @@ def document_text(ls: CodesiftServer, uri: str) -> str:
     if located is None:
         raise UserError(f"{uri} is not inside a workspace folder")
     root, rel = located
-    limit = root.config.scan.max_file_bytes
-    try:
-        raw = read_regular(root.path / rel, limit)
-    except OSError as exc:
-        raise UserError(f"cannot read {uri}: {exc.strerror or exc}") from None
-    if len(raw) > limit:
-        raise UserError(f"{uri} is larger than {limit} bytes")
-    return decode(raw)
+    return decode(read_named(root.path / rel, root.config.scan.max_file_bytes, uri))

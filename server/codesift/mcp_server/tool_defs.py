@@ -76,8 +76,8 @@ class Tools:
         per call). Paths outside the workspace roots are refused."""
         await self.session.adopt_client_roots(ctx)
         try:
-            return await asyncio.to_thread(tools.get_code, self.session.roots, path, start_line,
-                                           end_line)
+            return await asyncio.to_thread(tools.get_code, self.session.engine,
+                                           self.session.roots, path, start_line, end_line)
         except UserError as exc:
             raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
 
@@ -98,8 +98,8 @@ class Tools:
         editor's "go to relevant code" shows. The place itself is left out."""
         await self.session.adopt_client_roots(ctx)
         try:
-            query, origin, at = tools.relevant_query(self.session.roots, path, line, column,
-                                                     symbol)
+            query, origin, at = tools.relevant_query(self.session.engine, self.session.roots,
+                                                     path, line, column, symbol)
         except UserError as exc:
             raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
         args = tools.SearchArgs(query, limit=limit)

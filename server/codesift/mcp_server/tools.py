@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config import ScanConfig
 from ..errors import UserError
 from ..lsp.engine import Engine
 from ..lsp.handlers.relevance import query_at
 from ..lsp.results import interleave
 from ..retrieve.candidate import Filters
+from ..scan import decode, is_binary, read_named
 from ..search import SearchHit, SearchRequest, SearchResult
 from .events import IndexEvents
 from .paths import inside_roots
@@ -147,25 +149,27 @@ def run_search(engine: Engine, events: IndexEvents, args: SearchArgs,
     }
 
 
-def read_lines(path: Path, start: int, end: int) -> tuple[list[str], int]:
-    """Lines start..end (1-based, inclusive) of a text file, and its line count."""
-    if not path.is_file():
-        raise UserError(f"path: {path} is not a file (moved or deleted?)")
-    with path.open("rb") as fh:
-        head = fh.read(8192)
-        if b"\x00" in head:
-            raise UserError(f"path: {path} is a binary file")
-        fh.seek(0)
-        picked: list[str] = []
-        count = 0
-        for count, raw in enumerate(fh, 1):
-            if start <= count <= end:
-                picked.append(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
-    return picked, count
+def read_lines(path: Path, start: int, end: int, max_bytes: int
+               ) -> tuple[list[str], int]:
+    """Lines start..end (1-based, inclusive) of a text file, and its line count; read
+    under the same rule as every file a client names (``scan.read_named``)."""
+    raw = read_named(path, max_bytes, f"path: {path}")
+    if is_binary(raw):
+        raise UserError(f"path: {path} is a binary file")
+    lines = decode(raw).split("\n")
+    if lines[-1] == "":  # the newline that ends the last line starts no new one
+        lines.pop()
+    return lines[start - 1 : end], len(lines)
 
 
-def get_code(roots: list[Path], path: str, start_line: int, end_line: int | None
-             ) -> dict[str, Any]:
+def max_file_bytes(engine: Engine, root: Path) -> int:
+    """The root's ``scan.max_file_bytes`` (the default while it is still opening)."""
+    opened = engine.roots.get(root)
+    return (opened.config.scan if opened else ScanConfig()).max_file_bytes
+
+
+def get_code(engine: Engine, roots: list[Path], path: str, start_line: int,
+             end_line: int | None) -> dict[str, Any]:
     """Exact text of a line range of a file inside a root."""
     root, resolved = inside_roots(roots, path)
     if start_line < 1:
@@ -175,7 +179,7 @@ def get_code(roots: list[Path], path: str, start_line: int, end_line: int | None
         raise UserError(f"end_line: {end} is before start_line {start_line}")
     cut = end - start_line + 1 > MAX_CODE_LINES
     end = min(end, start_line + MAX_CODE_LINES - 1)
-    lines, total = read_lines(resolved, start_line, end)
+    lines, total = read_lines(resolved, start_line, end, max_file_bytes(engine, root))
     if start_line > total:
         raise UserError(f"start_line: {start_line} is past the end ({total} lines)")
     out: dict[str, Any] = {"path": resolved.relative_to(root.resolve()).as_posix(),
@@ -186,7 +190,7 @@ def get_code(roots: list[Path], path: str, start_line: int, end_line: int | None
     return out
 
 
-def relevant_query(roots: list[Path], path: str | None, line: int | None,
+def relevant_query(engine: Engine, roots: list[Path], path: str | None, line: int | None,
                    column: int | None, symbol: str | None) -> tuple[str, Path | None, int]:
     """The query "go to relevant code" runs: the symbol, the identifier at a position,
     a comment's text, or the line's words; with the place it came from."""
@@ -196,8 +200,8 @@ def relevant_query(roots: list[Path], path: str | None, line: int | None,
         raise UserError("give either symbol, or path and line")
     if line < 1:
         raise UserError("line: lines count from 1")
-    _, resolved = inside_roots(roots, path)
-    lines, total = read_lines(resolved, line, line)
+    root, resolved = inside_roots(roots, path)
+    lines, total = read_lines(resolved, line, line, max_file_bytes(engine, root))
     if not lines:
         raise UserError(f"line: {line} is past the end ({total} lines)")
     text = lines[0]
