@@ -120,6 +120,16 @@ async def test_search_equals_cli_and_reads_code(tmp_path: Path, tiny_models):
         assert "JSONDecodeError" in code["text"]
         related = await call(client, "relevant_code", {"symbol": "JSONDecodeError"})
         assert related["results"]
+        lines = (root / "json/decoder.py").read_text().split("\n")
+        line = next(i for i, x in enumerate(lines, 1) if "= self.raw_decode(" in x)
+        column = lines[line - 1].index("raw_decode") + 2
+        around = await call(client, "relevant_code", {"path": "json/decoder.py", "line": line,
+                                                      "column": column})
+        assert around["query"] == "raw_decode" and around["results"]
+        assert not any(r["path"] == "json/decoder.py" and r["start_line"] <= line
+                       <= r["end_line"] for r in around["results"])  # not the place itself
+        snippets = [" ".join(r["snippet"].split()) for r in around["results"]]
+        assert len(snippets) == len(set(snippets))
 
 
 async def test_bad_arguments_are_invalid_params_naming_the_field(tmp_path: Path, tiny_models):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codesift.lsp.handlers.relevance import _elsewhere, markdown_text
+from codesift.lsp.handlers.relevance import markdown_text
+from codesift.relevance import elsewhere
 from codesift.search import Searcher, SearchHit, SearchRequest
 
 
@@ -32,5 +33,5 @@ def test_identical_snippets_collapse_and_the_origin_is_left_out():
              (root, hit("copy/a.py", "def f():\n        return 1")),
              (root, hit("b.py", "def g():\n    return 2")),
              (root, hit("here.py", "def h():\n    pass", line=10))]
-    kept = _elsewhere(found, root / "here.py", 11)
+    kept = elsewhere(found, root / "here.py", 11)
     assert [h.path for _, h in kept] == ["a.py", "b.py"]

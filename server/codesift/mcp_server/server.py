@@ -24,7 +24,7 @@ from mcp_types import INVALID_PARAMS
 from pydantic import ValidationError
 
 from .. import __version__
-from ..errors import Cancelled, UserError
+from ..errors import UserError
 from ..lsp.engine import Engine
 from ..lsp.roots import uri_to_path
 from .events import IndexEvents
@@ -109,11 +109,9 @@ class Session:
         cancel = threading.Event()
         try:
             return await asyncio.wrap_future(self.engine.submit_query(lambda: fn(cancel)))
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # the search sees ``cancel`` and stops
             cancel.set()
             raise
-        except Cancelled:
-            raise MCPError(code=INVALID_PARAMS, message="cancelled") from None
         except UserError as exc:
             raise MCPError(code=INVALID_PARAMS, message=str(exc)) from None
 

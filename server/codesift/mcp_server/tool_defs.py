@@ -105,9 +105,7 @@ class Tools:
         args = tools.SearchArgs(query, limit=limit)
 
         def run(cancel: threading.Event) -> dict[str, Any]:
-            found = tools.run_search(*self.session.parts, args, cancel.is_set,
-                                     lambda *_: None)
-            return tools.drop_origin(found, self.session.roots, origin, at)
+            return tools.run_relevant(*self.session.parts, args, origin, at, cancel.is_set)
 
         result: dict[str, Any] = await self.session.on_query_thread(run)
         return result

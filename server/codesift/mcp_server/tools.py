@@ -15,8 +15,8 @@ from typing import Any
 from ..config import ScanConfig
 from ..errors import UserError
 from ..lsp.engine import Engine
-from ..lsp.handlers.relevance import query_at
 from ..lsp.results import interleave
+from ..relevance import comment_query, elsewhere, query_at
 from ..retrieve.candidate import Filters
 from ..scan import decode, is_binary, read_named
 from ..search import SearchHit, SearchRequest, SearchResult
@@ -81,9 +81,12 @@ def hit_json(root: Path, hit: SearchHit, roots: int) -> dict[str, Any]:
     return out
 
 
+BUILDING = ("waiting", "indexing")
+
+
 def still_building(engine: Engine, events: IndexEvents) -> bool:
     progress = events.snapshot()
-    return any(path not in progress or progress[path].state in ("waiting", "indexing")
+    return any(path not in progress or progress[path].state in BUILDING
                for path in engine.roots)
 
 
@@ -93,7 +96,7 @@ def index_notes(engine: Engine, events: IndexEvents) -> list[str]:
     progress = events.snapshot()
     for path in engine.roots:
         p = progress.get(path)
-        if p is None or p.state in ("waiting", "indexing"):
+        if p is None or p.state in BUILDING:
             done = f"{p.done:,} of {p.total:,} files" if p and p.total else "starting"
             notes.append(f"index of {path} still building ({done}): lexical ranking only, "
                          "results may be missing; search again when status says ready")
@@ -116,10 +119,14 @@ def partial_notes(engine: Engine, per_root: list[tuple[Path, SearchResult]]) -> 
     return notes
 
 
-def run_search(engine: Engine, events: IndexEvents, args: SearchArgs,
-               cancelled: Callable[[], bool], on_stage: Callable[[str, int], None]
-               ) -> dict[str, Any]:
-    """The search across every root, streamed stage by stage to ``on_stage``."""
+Ranked = list[tuple[Path, SearchHit]]
+
+
+def ranked_search(engine: Engine, events: IndexEvents, args: SearchArgs,
+                  cancelled: Callable[[], bool], on_stage: Callable[[str, int], None]
+                  ) -> tuple[list[tuple[Path, SearchResult]], Ranked, list[str]]:
+    """The search across every root, streamed stage by stage to ``on_stage``: the
+    per-root results, the merged ranking, and what makes the answer partial."""
     if not engine.roots:
         raise UserError("no workspace root is open")
     args.checked()
@@ -135,8 +142,12 @@ def run_search(engine: Engine, events: IndexEvents, args: SearchArgs,
     per_root: list[tuple[Path, SearchResult]] = []
     for stage, per_root in engine.stream(request, cancelled):
         on_stage(stage, len(interleave(per_root, args.limit)))
-    ranked = interleave(per_root, args.limit)
-    notes = building + partial_notes(engine, per_root)
+    return per_root, interleave(per_root, args.limit), building + partial_notes(engine,
+                                                                                per_root)
+
+
+def search_json(args: SearchArgs, per_root: list[tuple[Path, SearchResult]], ranked: Ranked,
+                notes: list[str]) -> dict[str, Any]:
     return {
         "query": args.query,
         "route": per_root[0][1].route if per_root else None,
@@ -147,6 +158,23 @@ def run_search(engine: Engine, events: IndexEvents, args: SearchArgs,
         "timings_ms": {k: round(v, 1) for _, r in per_root[:1] for k, v in
                        r.timings_ms.items()},
     }
+
+
+def run_search(engine: Engine, events: IndexEvents, args: SearchArgs,
+               cancelled: Callable[[], bool], on_stage: Callable[[str, int], None]
+               ) -> dict[str, Any]:
+    """The ``search`` tool's answer."""
+    return search_json(args, *ranked_search(engine, events, args, cancelled, on_stage))
+
+
+def run_relevant(engine: Engine, events: IndexEvents, args: SearchArgs,
+                 origin: Path | None, line: int, cancelled: Callable[[], bool]
+                 ) -> dict[str, Any]:
+    """The ``relevant_code`` tool's answer: the editor's rule (``relevance.elsewhere``)
+    drops the place asked from and repeated snippets."""
+    per_root, ranked, notes = ranked_search(engine, events, args, cancelled,
+                                            lambda *_: None)
+    return search_json(args, per_root, elsewhere(ranked, origin, line - 1), notes)
 
 
 def read_lines(path: Path, start: int, end: int, max_bytes: int
@@ -205,28 +233,11 @@ def relevant_query(engine: Engine, roots: list[Path], path: str | None, line: in
     if not lines:
         raise UserError(f"line: {line} is past the end ({total} lines)")
     text = lines[0]
-    query = query_at(text, column - 1) if column else None
-    if query is None:
-        query = query_at(text, len(text)) if text.lstrip()[:2] in ("# ", "//") else None
+    query = query_at(text, column - 1) if column else comment_query(text)
     query = query or " ".join(text.split())[:MAX_LINE_QUERY]
     if not query:
         raise UserError(f"line: {line} of {path} is empty; nothing to look for")
     return query, resolved, line
-
-
-def drop_origin(result: dict[str, Any], roots: list[Path], origin: Path | None, line: int
-                ) -> dict[str, Any]:
-    """A relevant-code answer without the place the question came from."""
-    if origin is None:
-        return result
-    kept = []
-    for hit in result["results"]:
-        base = Path(hit["root"]) if "root" in hit else roots[0]
-        if (base / hit["path"]).resolve() == origin and \
-                hit["start_line"] <= line <= hit["end_line"]:
-            continue
-        kept.append(hit)
-    return {**result, "results": kept}
 
 
 def status_json(engine: Engine, events: IndexEvents, version: str,

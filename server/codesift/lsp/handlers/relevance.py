@@ -12,6 +12,7 @@ from typing import Any
 from lsprotocol import types as t
 
 from ...errors import UserError
+from ...relevance import elsewhere, query_at
 from ...search import SearchHit, SearchRequest
 from ..document_text import document_text
 from ..params import invalid
@@ -23,9 +24,7 @@ log = logging.getLogger(__name__)
 RELEVANT_CODE = "codesift.relevantCode"
 HOVER_BUDGET_MS = 150.0  # model time; hover must never feel slow
 HOVER_RESULTS = 3
-WORD = re.compile(r"[A-Za-z_$][\w$]*")
 MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~]")
-COMMENT = re.compile(r"^\s*(?:#+|//+|/\*+|\*+|--|;+)\s*(.*?)\s*(?:\*/)?$")
 
 SYMBOL_KINDS = {
     "function": t.SymbolKind.Function, "method": t.SymbolKind.Method,
@@ -35,17 +34,6 @@ SYMBOL_KINDS = {
     "type": t.SymbolKind.TypeParameter, "module": t.SymbolKind.Module,
     "namespace": t.SymbolKind.Namespace, "impl": t.SymbolKind.Class,
 }
-
-
-def query_at(line: str, character: int) -> str | None:
-    """The identifier under the cursor, or the comment text when the line is a comment."""
-    comment = COMMENT.match(line)
-    if comment and comment.group(1) and len(comment.group(1).split()) >= 2:
-        return comment.group(1)[:300]
-    for match in WORD.finditer(line):
-        if match.start() <= character <= match.end():
-            return match.group(0)
-    return None
 
 
 def selection_query(source: str, selection: t.Range) -> str | None:
@@ -83,23 +71,6 @@ def relevant_args(args: Any) -> tuple[str, t.Range]:
     if not isinstance(uri, str):
         raise invalid(f"{RELEVANT_CODE}: uri must be a string")
     return uri, selection
-
-
-def _elsewhere(found: list[tuple[Path, SearchHit]], here: Path | None, line: int
-               ) -> list[tuple[Path, SearchHit]]:
-    """Hits other than the place the query came from (a zero-based line in ``here``),
-    each snippet once (generated copies and linked duplicates collapse to the first)."""
-    seen: set[str] = set()
-    out = []
-    for root, hit in found:
-        if root / hit.path == here and hit.start_line - 1 <= line <= hit.end_line - 1:
-            continue
-        key = " ".join(hit.snippet.split())
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append((root, hit))
-    return out
 
 
 def markdown_text(text: str) -> str:
@@ -140,7 +111,7 @@ async def hover(ls: CodesiftServer, params: t.HoverParams) -> t.Hover | None:
         found: list[tuple[Path, SearchHit]] = []
         for _, per_root in engine.stream(request):
             found = interleave(per_root, 10)
-        return _elsewhere(found, here, line)[:HOVER_RESULTS]
+        return elsewhere(found, here, line)[:HOVER_RESULTS]
 
     picks = await asyncio.wrap_future(engine.submit_query(run))
     if not picks:
@@ -181,7 +152,7 @@ async def relevant_code(ls: CodesiftServer, *args: Any) -> list[dict[str, Any]]:
 
     def run() -> list[dict[str, Any]]:
         per_root = engine.final(SearchRequest(query, 12), own_budget=True)
-        found = _elsewhere(interleave(per_root, 12), here, selection.start.line)
+        found = elsewhere(interleave(per_root, 12), here, selection.start.line)
         return [{"uri": (root / hit.path).as_uri(),
                  "range": lsp_range(hit.start_line, hit.end_line)} for root, hit in found][:10]
 
