@@ -56,19 +56,29 @@ def workspace(tmp_path_factory) -> Path:
     return root
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(
-    server_command=[sys.executable, "-m", "codesift", "serve"], client_factory=make_client))
+# a real `codesift serve` over stdio, as every language-server test file starts it
+SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "codesift", "serve"],
+                            client_factory=make_client)
+
+
+async def open_folder(client: Client, root: Path, options: dict[str, Any] | None = None
+                      ) -> None:
+    """initialize + initialized, as VS Code sends them, with ``root`` as the folder."""
+    await client.initialize_session(t.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"),
+        workspace_folders=[t.WorkspaceFolder(root.as_uri(), root.name)],
+        initialization_options=options))
+
+
+@pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: Client, workspace: Path, tmp_path: Path, tiny_models):
     root = tmp_path / "ws"
     shutil.copytree(workspace, root)
     lsp_client.root = root  # type: ignore[attr-defined]
-    await lsp_client.initialize_session(t.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"),
-        workspace_folders=[t.WorkspaceFolder(root.as_uri(), "ws")],
-        initialization_options={"index": {"index_dir": str(tmp_path / "index")},
-                                "rerank": {"heavy_model": str(tiny_models[1]),
-                                           "interactive_budget_ms": 0,
-                                           "background_embed": False}}))
+    await open_folder(lsp_client, root, {"index": {"index_dir": str(tmp_path / "index")},
+                                         "rerank": {"heavy_model": str(tiny_models[1]),
+                                                    "interactive_budget_ms": 0,
+                                                    "background_embed": False}})
     yield
     await lsp_client.shutdown_session()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -14,14 +13,12 @@ import pytest
 import pytest_lsp
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcInvalidParams
-from pytest_lsp import ClientServerConfig, client_capabilities
 
 from .conftest import STDLIB
-from .test_lsp import Client, make_client, wait_indexed
+from .test_lsp import SERVER, Client, open_folder, wait_indexed
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(
-    server_command=[sys.executable, "-m", "codesift", "serve"], client_factory=make_client))
+@pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: Client, tmp_path: Path):
     root = tmp_path / "ws"
     root.mkdir()
@@ -29,11 +26,8 @@ async def client(lsp_client: Client, tmp_path: Path):
     os.mkfifo(root / "pipe.py")
     (root / "zero.py").symlink_to("/dev/zero")
     lsp_client.root = root  # type: ignore[attr-defined]
-    await lsp_client.initialize_session(t.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"),
-        workspace_folders=[t.WorkspaceFolder(root.as_uri(), "ws")],
-        initialization_options={"index": {"index_dir": str(tmp_path / "index")},
-                                "rerank": {"enabled": False}}))
+    await open_folder(lsp_client, root, {"index": {"index_dir": str(tmp_path / "index")},
+                                         "rerank": {"enabled": False}})
     yield
     await lsp_client.shutdown_session()
 

@@ -15,17 +15,15 @@ from typing import Any
 
 import pytest_lsp
 from lsprotocol import types as t
-from pytest_lsp import ClientServerConfig, client_capabilities
 
 from .conftest import STDLIB
-from .test_lsp import Client, make_client
+from .test_lsp import SERVER, Client, open_folder
 
 QUERIES = ("split a shell command line into words", "wrap long text to a fixed width",
            "decode a JSON document into python objects")
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(
-    server_command=[sys.executable, "-m", "codesift", "serve"], client_factory=make_client))
+@pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: Client, tmp_path: Path, tiny_models):
     root = tmp_path / "ws"
     shutil.copytree(STDLIB / "json", root / "json", ignore=shutil.ignore_patterns("__pycache__"))
@@ -36,9 +34,7 @@ async def client(lsp_client: Client, tmp_path: Path, tiny_models):
         f'[index]\nindex_dir = ".codesift-index"\n[rerank]\nlight_model = "{tiny_models[0]}"\n'
         f'heavy_model = "{tiny_models[1]}"\ninteractive_budget_ms = 200\n')
     lsp_client.root = root  # type: ignore[attr-defined]
-    await lsp_client.initialize_session(t.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"),
-        workspace_folders=[t.WorkspaceFolder(root.as_uri(), "ws")]))
+    await open_folder(lsp_client, root)
     yield
     await lsp_client.shutdown_session()
 

@@ -4,32 +4,26 @@ configuration changes whose settings are not settings."""
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types as t
 from pygls.exceptions import JsonRpcException
-from pytest_lsp import ClientServerConfig, client_capabilities
 
 from .conftest import STDLIB
-from .test_lsp import Client, make_client, wait_indexed
+from .test_lsp import SERVER, Client, open_folder, wait_indexed
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(
-    server_command=[sys.executable, "-m", "codesift", "serve"], client_factory=make_client))
+@pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: Client, tmp_path: Path):
     root = tmp_path / "ws"
     root.mkdir()
     shutil.copy(STDLIB / "shlex.py", root / "shlex.py")
     lsp_client.root = root  # type: ignore[attr-defined]
     lsp_client.index_dir = tmp_path / "index"  # type: ignore[attr-defined]
-    await lsp_client.initialize_session(t.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"),
-        workspace_folders=[t.WorkspaceFolder(root.as_uri(), "ws")],
-        initialization_options={"index": {"index_dir": str(tmp_path / "index")},
-                                "rerank": {"enabled": False}}))
+    await open_folder(lsp_client, root, {"index": {"index_dir": str(tmp_path / "index")},
+                                         "rerank": {"enabled": False}})
     yield
     await lsp_client.shutdown_session()
 

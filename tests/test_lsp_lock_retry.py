@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import filelock
 import pytest_lsp
-from lsprotocol import types as t
-from pytest_lsp import ClientServerConfig, client_capabilities
 
 from codesift.index.location import LOCK_NAME, default_index_dir
 
 from .conftest import STDLIB
-from .test_lsp import Client, make_client, wait_indexed
+from .test_lsp import SERVER, Client, open_folder, wait_indexed
 
 
 async def found(client: Client, name: str, timeout: float = 30) -> bool:
@@ -31,8 +28,7 @@ async def found(client: Client, name: str, timeout: float = 30) -> bool:
     return False
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(
-    server_command=[sys.executable, "-m", "codesift", "serve"], client_factory=make_client))
+@pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: Client, tmp_path: Path):
     root = tmp_path / "ws"
     root.mkdir()
@@ -43,11 +39,8 @@ async def client(lsp_client: Client, tmp_path: Path):
     lsp_client.root = root  # type: ignore[attr-defined]
     lsp_client.lock = filelock.FileLock(str(folder / LOCK_NAME))  # type: ignore[attr-defined]
     lsp_client.lock.acquire()  # type: ignore[attr-defined]  # held before the server starts
-    await lsp_client.initialize_session(t.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"),
-        workspace_folders=[t.WorkspaceFolder(root.as_uri(), "ws")],
-        initialization_options={"index": {"index_dir": str(index), "lock_timeout_s": 0.5},
-                                "rerank": {"enabled": False}}))
+    await open_folder(lsp_client, root, {"index": {"index_dir": str(index), "lock_timeout_s": 0.5},
+                                         "rerank": {"enabled": False}})
     yield
     await lsp_client.shutdown_session()
 

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from pathlib import Path
 
 import pytest_lsp
-from lsprotocol import types as t
-from pytest_lsp import ClientServerConfig, client_capabilities
 
 from .conftest import copy_packages
-from .test_lsp import Client, make_client, wait_indexed
+from .test_lsp import SERVER, Client, open_folder, wait_indexed
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(
-    server_command=[sys.executable, "-m", "codesift", "serve"], client_factory=make_client))
+@pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: Client, tmp_path: Path):
     root = copy_packages(tmp_path / "ws")
-    await lsp_client.initialize_session(t.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"),
-        workspace_folders=[t.WorkspaceFolder(root.as_uri(), "ws")],
-        initialization_options={"index": {"index_dir": str(tmp_path / "index")},
-                                "rerank": {"interactive_budget_ms": 0,
-                                           "background_embed": False}}))
+    await open_folder(lsp_client, root, {"index": {"index_dir": str(tmp_path / "index")},
+                                         "rerank": {"interactive_budget_ms": 0,
+                                                    "background_embed": False}})
     yield
     await lsp_client.shutdown_session()
 

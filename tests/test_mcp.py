@@ -19,16 +19,14 @@ import anyio
 import mcp_types
 import pytest
 import pytest_lsp
-from lsprotocol import types as t
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
-from pytest_lsp import ClientServerConfig, client_capabilities
 
 from .conftest import STDLIB, copy_packages
+from .test_lsp import SERVER, open_folder, wait_indexed
 from .test_lsp import Client as LspClient
-from .test_lsp import make_client, wait_indexed
 
 CODESIFT = [sys.executable, "-m", "codesift"]
 
@@ -191,14 +189,11 @@ async def test_cancelled_search_stops_and_the_server_goes_on(tmp_path: Path):
         assert status["latency_ms"]["total"]["n"] == 1
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(
-    server_command=[*CODESIFT, "serve"], client_factory=make_client))
+@pytest_lsp.fixture(config=SERVER)
 async def lsp(lsp_client: LspClient, tmp_path: Path, tiny_models):
     root = tiny_root(tmp_path / "ws", tiny_models)
     lsp_client.root = root  # type: ignore[attr-defined]
-    await lsp_client.initialize_session(t.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"),
-        workspace_folders=[t.WorkspaceFolder(root.as_uri(), "ws")]))
+    await open_folder(lsp_client, root)
     yield
     await lsp_client.shutdown_session()
 
