@@ -20,6 +20,7 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 from codesift.lsp.server import plain_json_converter
 
 from .conftest import STDLIB
+from .wire import connect, frame, free_port, read_message
 
 WORKSPACE: Path | None = None
 
@@ -250,43 +251,20 @@ async def test_bad_requests_get_errors_and_the_server_survives(client: Client):
     assert "codesift/codesift-bi-l6-int8" in json.dumps(status["models"])
 
 
-def _frame(message: dict[str, Any]) -> bytes:
-    body = json.dumps(message).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-
-def _read_message(sock_file) -> dict[str, Any]:
-    length = 0
-    while (line := sock_file.readline().strip()):
-        if line.lower().startswith(b"content-length"):
-            length = int(line.split(b":")[1])
-    return json.loads(sock_file.read(length))
-
-
 def test_tcp_server_without_folders_answers_and_exits(tmp_path):
-    import socket
     import subprocess
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "codesift", "serve", "--tcp",
                                f"127.0.0.1:{port}"], stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                conn = socket.create_connection(("127.0.0.1", port), timeout=30)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "server did not listen"
-                time.sleep(0.1)
+        conn = connect(port)
         with conn, conn.makefile("rb") as reader:
             def call(msg_id: int, method: str, params: Any) -> dict[str, Any]:
-                conn.sendall(_frame({"jsonrpc": "2.0", "id": msg_id, "method": method,
+                conn.sendall(frame({"jsonrpc": "2.0", "id": msg_id, "method": method,
                                      "params": params}))
                 while True:
-                    message = _read_message(reader)
+                    message = read_message(reader)
                     if message.get("id") == msg_id:
                         return message
 
@@ -294,12 +272,12 @@ def test_tcp_server_without_folders_answers_and_exits(tmp_path):
                                           "initializationOptions": {
                                               "index": {"index_dir": str(tmp_path)}}})
             assert init["result"]["serverInfo"]["name"] == "codesift"
-            conn.sendall(_frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+            conn.sendall(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
             search = call(2, "codesift/search", {"query": "anything at all"})
             assert search["result"]["results"] == [] and search["result"]["stage"] == "final"
             assert call(3, "workspace/symbol", {"query": "Foo"})["result"] == []
             assert call(4, "shutdown", None)["result"] is None
-            conn.sendall(_frame({"jsonrpc": "2.0", "method": "exit", "params": None}))
+            conn.sendall(frame({"jsonrpc": "2.0", "method": "exit", "params": None}))
         assert server.wait(timeout=15) == 0
     finally:
         if server.poll() is None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .conftest import STDLIB
-from .test_privacy import _frame, _read
+from .wire import frame, read_message
 
 METHODS = ("textDocument/hover", "workspace/symbol", "codesift/search", "codesift/status",
            "codesift/reindex", "textDocument/codeAction", "workspace/executeCommand",
@@ -50,13 +50,13 @@ class Server:
     def _read_all(self) -> None:
         while True:
             try:
-                self.inbox.put(_read(self.proc.stdout))
+                self.inbox.put(read_message(self.proc.stdout))
             except (AssertionError, ValueError, OSError):
                 return
 
     def send(self, *messages: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write(b"".join(_frame(m) for m in messages))
+        self.proc.stdin.write(b"".join(frame(m) for m in messages))
         self.proc.stdin.flush()
 
     def answers(self, ids: set[int], timeout: float = 60) -> dict[int, dict[str, Any]]:

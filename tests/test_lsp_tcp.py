@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,41 +12,27 @@ from pathlib import Path
 from typing import Any
 
 from .conftest import STDLIB
-from .test_privacy import _frame, _read
+from .wire import connect, frame, free_port, read_message
 
 CLI = [sys.executable, "-m", "codesift"]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def session(port: int, root: Path, index: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """initialize with ``root``, then status; (status, notifications)."""
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            conn = socket.create_connection(("127.0.0.1", port), timeout=30)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+    conn = connect(port)
     stream = conn.makefile("rwb")
-    stream.write(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    stream.write(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "processId": None, "rootUri": root.as_uri(), "capabilities": {},
         "initializationOptions": {"index": {"index_dir": str(index)},
                                   "rerank": {"enabled": False}}}}))
-    stream.write(_frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+    stream.write(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
     stream.flush()
     notes: list[dict[str, Any]] = []
     for msg_id in range(2, 40):  # roots open on the index thread: ask until they show
-        stream.write(_frame({"jsonrpc": "2.0", "id": msg_id, "method": "codesift/status",
+        stream.write(frame({"jsonrpc": "2.0", "id": msg_id, "method": "codesift/status",
                              "params": {}}))
         stream.flush()
-        while (message := _read(stream)).get("id") != msg_id or "method" in message:
+        while (message := read_message(stream)).get("id") != msg_id or "method" in message:
             if "method" in message:
                 notes.append(message)
         status = message["result"]

@@ -27,6 +27,7 @@ from mcp_types import INVALID_PARAMS
 from .conftest import STDLIB, copy_packages
 from .test_lsp import SERVER, open_folder, wait_indexed
 from .test_lsp import Client as LspClient
+from .wire import free_port
 
 CODESIFT = [sys.executable, "-m", "codesift"]
 
@@ -244,12 +245,8 @@ def listening_addresses(port: int) -> set[str]:
 
 
 async def test_http_mode_listens_on_loopback_only(tmp_path: Path, tiny_models):
-    import socket
-
     root = tiny_root(tmp_path / "ws", tiny_models)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([*CODESIFT, "mcp", "--http", str(port), str(root)],
                               stderr=subprocess.PIPE, text=True)
     try:

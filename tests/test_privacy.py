@@ -13,6 +13,7 @@ import time
 import pytest
 
 from .conftest import STDLIB
+from .wire import frame, read_message
 
 
 def test_a_search_with_models_leaves_no_telemetry_files(tmp_path):
@@ -29,20 +30,6 @@ def test_a_search_with_models_leaves_no_telemetry_files(tmp_path):
     leftovers = [p for p in tmp_path.rglob("*") if "Microsoft" in p.parts
                  or p.name == "deviceid"]
     assert leftovers == []
-
-
-def _frame(message: dict) -> bytes:
-    body = json.dumps(message).encode()
-    return f"Content-Length: {len(body)}\r\n\r\n".encode() + body
-
-
-def _read(stream) -> dict:
-    length = 0
-    while (line := stream.readline().strip()):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":")[1])
-    assert length, "the server stopped"
-    return json.loads(stream.read(length))
 
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
@@ -64,16 +51,16 @@ def test_the_language_server_makes_no_network_connection(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     try:
         assert server.stdin is not None and server.stdout is not None
-        server.stdin.write(b"".join(_frame(m) for m in messages))
+        server.stdin.write(b"".join(frame(m) for m in messages))
         server.stdin.flush()
         ids = iter(range(2, 10_000))
 
         def request(method: str, params: dict) -> dict:
             ident = next(ids)
-            server.stdin.write(_frame({"jsonrpc": "2.0", "id": ident, "method": method,
+            server.stdin.write(frame({"jsonrpc": "2.0", "id": ident, "method": method,
                                        "params": params}))
             server.stdin.flush()
-            while (message := _read(server.stdout)).get("id") != ident:
+            while (message := read_message(server.stdout)).get("id") != ident:
                 pass
             return message["result"]
 
@@ -81,8 +68,8 @@ def test_the_language_server_makes_no_network_connection(tmp_path):
             time.sleep(0.1)
         answer = request("codesift/search", {"query": "decode a JSON document"})
         assert any(s["ran"] for s in answer["stages"]), answer["stages"]  # models loaded
-        server.stdin.write(_frame({"jsonrpc": "2.0", "id": 1_000_000, "method": "shutdown"})
-                           + _frame({"jsonrpc": "2.0", "method": "exit"}))
+        server.stdin.write(frame({"jsonrpc": "2.0", "id": 1_000_000, "method": "shutdown"})
+                           + frame({"jsonrpc": "2.0", "method": "exit"}))
         server.stdin.flush()
         server.wait(timeout=60)
     finally:
