@@ -216,7 +216,7 @@ async def test_hover_code_action_and_workspace_symbol(client: Client):
     hover = await client.text_document_hover_async(t.HoverParams(
         t.TextDocumentIdentifier(doc), t.Position(line, col)))
     assert hover is not None and "Relevant code" in hover.contents.value
-    assert "json/decoder\\.py" in hover.contents.value  # Markdown-escaped path
+    assert "[`json/decoder.py:" in hover.contents.value  # the path as a code span
 
     actions = await client.text_document_code_action_async(t.CodeActionParams(
         t.TextDocumentIdentifier(doc), t.Range(t.Position(line, col), t.Position(line, col)),

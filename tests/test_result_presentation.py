@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codesift.lsp.handlers.relevance import markdown_text
+from codesift.lsp.handlers.relevance import markdown_code
 from codesift.relevance import elsewhere
 from codesift.search import Searcher, SearchHit, SearchRequest
 
@@ -19,8 +19,9 @@ def test_scores_never_rise_down_the_list(stdlib_index):
 
 
 def test_markdown_paths_are_literal():
-    assert markdown_text("json/__init__.py:3") == "json/\\_\\_init\\_\\_\\.py:3"
-    assert markdown_text("a*b[c](d)") == "a\\*b\\[c\\]\\(d\\)"
+    assert markdown_code("json/__init__.py:3") == "`json/__init__.py:3`"
+    assert markdown_code("a*b[c](d)") == "`a*b[c](d)`"
+    assert markdown_code("odd`name.py:1") == "`` odd`name.py:1 ``"
 
 
 def hit(path: str, snippet: str, line: int = 1) -> SearchHit:

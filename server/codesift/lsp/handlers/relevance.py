@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,6 @@ log = logging.getLogger(__name__)
 RELEVANT_CODE = "codesift.relevantCode"
 HOVER_BUDGET_MS = 150.0  # model time; hover must never feel slow
 HOVER_RESULTS = 3
-MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~]")
 
 SYMBOL_KINDS = {
     "function": t.SymbolKind.Function, "method": t.SymbolKind.Method,
@@ -73,9 +71,13 @@ def relevant_args(args: Any) -> tuple[str, t.Range]:
     return uri, selection
 
 
-def markdown_text(text: str) -> str:
-    """Text shown literally in Markdown (``__init__`` must not turn bold)."""
-    return MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
+def markdown_code(text: str) -> str:
+    """Text shown literally in Markdown, as a code span: ``__init__`` must not turn bold,
+    and unlike backslash escapes a code span reads clean in every client (Neovim's hover
+    shows escapes as typed)."""
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _hover_markdown(picks: list[tuple[Path, SearchHit]]) -> str:
@@ -84,7 +86,7 @@ def _hover_markdown(picks: list[tuple[Path, SearchHit]]) -> str:
         uri = (root / hit.path).as_uri()
         title = f"`{hit.symbol}` · " if hit.symbol else ""
         snippet = "\n".join(hit.snippet.split("\n")[:8])
-        label = markdown_text(f"{hit.path}:{hit.start_line}")
+        label = markdown_code(f"{hit.path}:{hit.start_line}")
         parts.append(f"{title}[{label}]({uri}#L{hit.start_line})\n"
                      f"```{hit.language}\n{snippet}\n```")
     return "\n\n".join(parts)
