@@ -22,6 +22,10 @@ class FakeSearcher:
     def embedding_coverage(self) -> tuple[int, int]:
         return self.done, self.total
 
+    def mark_embedded(self) -> bool:
+        self.marked = self.done == self.total
+        return self.marked
+
     def embed_pending(self, batch: int, after: int = 0, cancel: Any = None
                       ) -> tuple[int, int]:
         todo = list(range(max(after, self.done) + 1, self.total + 1))[: self.step]
@@ -72,6 +76,7 @@ def test_runs_to_the_end_and_steps_aside_for_queries():
     assert h.embedder.progress[root.path].to_json() == {"state": "done", "done": 35,
                                                        "total": 35}
     assert h.events[-1] == ("progress", 35, 35)
+    assert root.searcher.marked  # the complete pass is recorded for the embedded candidates
 
 
 def test_a_reopened_folder_continues_and_switching_off_ends_the_progress():

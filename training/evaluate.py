@@ -46,8 +46,17 @@ def scores_of(searcher: Searcher, query: EvalQuery, rerank: bool) -> Scores:
     return query_scores(query, _ranked(hits))
 
 
+def embed_everything(searcher: Searcher) -> None:
+    """Every chunk's light-model vector, as the language server's idle time leaves them."""
+    cursor = 0
+    while cursor >= 0 and (stepped := searcher.embed_pending(256, cursor)) is not None:
+        cursor = stepped[1]
+    searcher.mark_embedded()
+
+
 def run_package(root: Path, rows: list[dict], overrides: dict[str, Any], work: Path,
-                approaches: list[str], pools: list[float]) -> dict[str, list[Scores]]:
+                approaches: list[str], pools: list[float], embed_all: bool = False
+                ) -> dict[str, list[Scores]]:
     settings = {"index": {"index_dir": str(work / f"{stable_hash(str(root)):x}")},
                 **overrides}
     config = load_config(root, settings)
@@ -56,6 +65,8 @@ def run_package(root: Path, rows: list[dict], overrides: dict[str, Any], work: P
     try:
         sync(workspace, store)
         dense.refresh(store, config)
+        if embed_all:
+            embed_everything(Searcher(store, config, ModelPool(config.rerank, store)))
         queries = [EvalQuery(r["query"], tuple(Target(t["path"], t["start_line"],
                                                       t["end_line"]) for t in r["targets"]))
                    for r in rows]
@@ -81,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="a numeric rerank setting, e.g. heavy_light_weight=0.4")
     parser.add_argument("--strategy", choices=("hybrid", "auto", "lexical"), default=None,
                         help="retrieve.strategy (default: the configured one)")
+    parser.add_argument("--retrieve", action="append", default=[], metavar="KEY=VALUE",
+                        help="a retrieve setting, e.g. dense_model=codesift-static or "
+                             "dense_keep=40")
+    parser.add_argument("--embed-all", action="store_true",
+                        help="embed every chunk with the light model first (the language "
+                             "server's state after idle-time embedding)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/codesift-written-eval"))
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--max-per-package", type=int, default=0)
@@ -94,8 +111,12 @@ def main(argv: list[str] | None = None) -> int:
         key, _, value = item.partition("=")
         rerank[key] = float(value)
     overrides: dict[str, Any] = {"rerank": rerank} if rerank else {}
-    if args.strategy:
-        overrides["retrieve"] = {"strategy": args.strategy}
+    retrieve: dict[str, Any] = {"strategy": args.strategy} if args.strategy else {}
+    for item in args.retrieve:
+        key, _, value = item.partition("=")
+        retrieve[key] = int(value) if value.isdigit() else value
+    if retrieve:
+        overrides["retrieve"] = retrieve
     approaches = args.approaches.split(",")
     known = packages()
     by_package: dict[str, list[dict]] = defaultdict(list)
@@ -107,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = rows[: args.max_per_package] if args.max_per_package else rows
         root = known[name].root()
         assert root is not None, f"{name}: sources not installed"
-        got = run_package(root, rows, overrides, args.work, approaches, pools)
+        got = run_package(root, rows, overrides, args.work, approaches, pools, args.embed_all)
         language = known[name].language
         for approach, per_query in got.items():
             scores[approach]["all"] += per_query

@@ -101,6 +101,7 @@ def _embed_with_progress(workspace: Workspace, store: Store, console: Console) -
         while cursor >= 0 and (stepped := searcher.embed_pending(256, cursor)) is not None:
             cursor = stepped[1]
             progress.advance(task, stepped[0])
+    searcher.mark_embedded()
     return (searcher.embedding_coverage() or coverage)[0]
 
 

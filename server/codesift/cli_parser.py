@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_index.add_argument("--embed", action="store_true",
                          help="also embed every chunk with the light model (what the "
                               "language server does in idle time), so later searches "
-                              "find every candidate cached")
+                              "find every candidate cached and natural-language "
+                              "searches also reach the model's nearest chunks")
     p_index.add_argument("--no-wait", action="store_true",
                          help="fail at once if another process is indexing this root")
 

@@ -84,6 +84,9 @@ class RetrieveConfig:
     dense_model: str = "wordllama-l2"  # "" switches dense candidates off
     dense_keep: int = 20  # places in the pool reserved for dense candidates
     min_confidence: float = 0.5  # "auto": the lexical pool's top fused score below this
+    # places reserved for the light model's nearest chunks once every chunk has its vector
+    # (background embedding, or ``codesift index --embed``); 0 switches them off
+    embedded_keep: int = 0
 
 
 @dataclass

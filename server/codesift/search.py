@@ -20,6 +20,7 @@ from .kinds import Route, SnapshotStage
 from .query import QueryAnalysis, analyze
 from .rerank.stages import CancelCheck, StageReport, lexical_snapshots, skip_reason
 from .retrieve.candidate import Candidate, Filters
+from .retrieve.embedded import EmbeddedChunks, mark_complete
 from .retrieve.fuse import fuse, with_reserved
 from .retrieve.generators import build_generators
 
@@ -92,6 +93,8 @@ class Searcher:
         self.store = store
         self.config = config
         self.generators = build_generators(store, config.retrieve)
+        # the light model's nearest chunks: needs the model pool, so not a plain generator
+        self.embedded = EmbeddedChunks(store)
         self._models = models
         self._cascade: Cascade | None = None
 
@@ -144,7 +147,20 @@ class Searcher:
                     found = generator.candidates(analysis, rc.dense_keep * 3, allowed)
                     pool = with_reserved(pool, found, rc.dense_keep)
                     lap(generator.name)
+            if analysis.route == "natural" and request.rerank and rc.embedded_keep:
+                pool = self._with_embedded(analysis, pool, allowed)
+                lap(self.embedded.name)
         return analysis, pool
+
+    def _with_embedded(self, analysis: QueryAnalysis, pool: list[Candidate],
+                       allowed: list[int] | None) -> list[Candidate]:
+        """The pool plus the light model's nearest chunks, when every chunk has a vector."""
+        scorer = self._light_bi_encoder()
+        if scorer is None:
+            return pool
+        keep = self.config.retrieve.embedded_keep
+        found = self.embedded.candidates(scorer, analysis, keep * 3, allowed)
+        return with_reserved(pool, found, keep)
 
     def stream(self, request: SearchRequest, cancel: CancelCheck | None = None
                ) -> Iterator[SearchResult]:
@@ -200,6 +216,15 @@ class Searcher:
         model is not a bi-encoder."""
         scorer = self._light_bi_encoder()
         return None if scorer is None else self.models.embeddings.coverage(scorer.cache_id)
+
+    def mark_embedded(self) -> bool:
+        """After a pass over the index: if every chunk has its light-model vector, record it,
+        so that the light model's nearest chunks join natural-language pools."""
+        scorer = self._light_bi_encoder()
+        if scorer is None:
+            return False
+        done, total = self.models.embeddings.coverage(scorer.cache_id)
+        return 0 < total == done and mark_complete(self.store, scorer.cache_id)
 
     def embed_pending(self, batch: int, after: int = 0, cancel: CancelCheck | None = None
                       ) -> tuple[int, int] | None:

@@ -120,6 +120,7 @@ class BackgroundEmbedder:
         self._events.embed_progress(root.path, progress.done, progress.total)
         if progress.cursor < 0:
             progress.state = "done"
+            root.searcher.mark_embedded()
             return
         self._submit(lambda: self._step(root))  # behind any query that arrived
 

@@ -68,6 +68,13 @@ def prune(store: Store, max_scores: int) -> None:
             " ORDER BY created DESC LIMIT 1 OFFSET ?)", (max_scores,))
 
 
+def chunk_embeddings(store: Store, model: str) -> list[tuple[int, bytes]]:
+    """(chunk id, float32 vector) of every chunk with a stored ``model`` embedding."""
+    return store.conn.execute(
+        "SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.model = ? AND"
+        " e.doc_key = c.text_hash ORDER BY c.id", (model,)).fetchall()
+
+
 def clear(store: Store) -> None:
     """Forget every cached embedding and score (cold-cache measurements)."""
     ensure_tables(store)
