@@ -35,20 +35,33 @@ def test_search_json_contract(root, cache):
                cache=cache)
     assert proc.returncode == 0, proc.stderr
     payload = json.loads(proc.stdout)  # exactly one JSON object on stdout
-    assert set(payload) == {"query", "route", "stage", "results", "stages", "timings_ms"}
+    assert set(payload) == {"query", "route", "stage", "results", "stages", "timings_ms",
+                            "confidence", "confidence_note"}
     assert payload["stage"] == "final"
+    # an exact definition of the named identifier leads: sure, and nothing to suggest
+    assert payload["confidence"] >= 0.9 and payload["confidence_note"] is None
     assert [s["name"] for s in payload["stages"]] == ["light", "heavy"]
     assert payload["query"] == "JSONDecoder.raw_decode" and payload["route"] == "symbol"
     assert 1 <= len(payload["results"]) <= 3
     for hit in payload["results"]:
         assert set(hit) == {"path", "start_line", "end_line", "score", "symbol", "kind",
-                            "language", "snippet", "scores"}
+                            "language", "snippet", "scores", "why"}
+        assert set(hit["why"]) == {"summary", "terms", "matched", "found_by", "stages",
+                                   "decided_by"}
         assert "\\" not in hit["path"] and not hit["path"].startswith("/")
         assert 1 <= hit["start_line"] <= hit["end_line"]
         assert isinstance(hit["score"], float) and isinstance(hit["snippet"], str)
     top = payload["results"][0]
     assert (top["path"], top["symbol"], top["kind"]) == (
         "json/decoder.py", "JSONDecoder.raw_decode", "method")
+    why = top["why"]
+    assert {"source": "ast", "rank": 1} in [{k: f[k] for k in ("source", "rank")}
+                                            for f in why["found_by"]]
+    assert why["summary"].startswith("symbol exact") and why["decided_by"] == "early exit"
+    first = top["snippet"].split("\n")
+    for m in why["matched"]:  # each place names a word of the query, inside the snippet
+        assert first[m["line"]][m["start"]:m["end"]].lower() in {"json", "decoder", "raw",
+                                                                "decode"}
     lines = (root / "json/decoder.py").read_text().split("\n")
     assert top["snippet"].split("\n")[0] == lines[top["start_line"] - 1]
     timings = payload["timings_ms"]

@@ -38,6 +38,7 @@ def test_metrics_credit_each_target_once():
     # gains 0,1,0,1 against the ideal 1,1
     ideal = 1 + 1 / 1.5849625007211562
     assert s.ndcg10 == pytest.approx((1 / 1.5849625007211562 + 1 / 2.321928094887362) / ideal)
+    assert (s.precision3, s.success3) == (pytest.approx(1 / 3), 1.0)  # one new target in 3
     assert query_scores(q, [Ranked("a.py", 21, 30)] * 12).mrr10 == 0.0
     mean = mean_scores([s, query_scores(q, [])])
     assert mean.mrr10 == pytest.approx(0.25)
@@ -94,6 +95,17 @@ def test_eval_compares_every_approach(tiny_corpus, tiny_models, queries_file, tm
     assert by_name["heavy"]["models"] == ["test/tiny-cross-encoder"]
     assert by_name["dense"]["setup_ms"] > 0
     assert by_name["dense"]["update_ms"] >= by_name["lexical"]["update_ms"]
+    for a in by_name.values():  # every miss (no target in the top 3) has a reason
+        assert 0.0 <= a["precision@3"] <= a["success@3"] <= 1.0
+        if a["name"] == "dense":
+            continue
+        assert len(a["misses"]) == round(4 * (1 - a["success@3"]))
+        assert sum(a["miss_reasons"].values()) == len(a["misses"])
+        for miss in a["misses"]:
+            assert miss["reason"] in {"not in the pool", "dropped by the light stage",
+                                      "dropped by the heavy stage", "below the top 10",
+                                      "ranked 4–10"}
+            assert (miss["rank"] is None) == (miss["reason"] == "not in the pool")
 
 
 def test_eval_table_and_usage_errors(tiny_corpus, queries_file, tmp_path):
@@ -101,7 +113,7 @@ def test_eval_table_and_usage_errors(tiny_corpus, queries_file, tmp_path):
                "--index-dir", str(tmp_path / "index"), "--approaches", "lexical",
                cache=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "MRR@10" in proc.stdout and "lexical" in proc.stdout
+    assert "MRR@10" in proc.stdout and "lexical" in proc.stdout and "P@3" in proc.stdout
     bad = run("eval", "--queries", str(queries_file), "--root", str(tiny_corpus),
               "--approaches", "lexical,magic", cache=tmp_path)
     assert bad.returncode == 2 and "magic" in bad.stderr
@@ -115,3 +127,23 @@ def test_recall_does_not_depend_on_result_order():
     whole_class, method_a = Ranked("m.py", 1, 50), Ranked("m.py", 10, 20)
     for results in ([whole_class, method_a], [method_a, whole_class]):
         assert query_scores(q, results).recall5 == 1.0
+
+
+def test_eval_misses_and_plot(tiny_corpus, queries_file, tmp_path):
+    """A query whose target cannot be found is listed with its reason, and the plot is a
+    PNG file."""
+    hard = tmp_path / "hard.jsonl"
+    hard.write_text(queries_file.read_text(encoding="utf-8") + json.dumps(
+        {"query": "zebra quartz plinth",
+         "targets": [{"path": "nowhere.py", "start_line": 1, "end_line": 2}]}) + "\n")
+    png = tmp_path / "eval.png"
+    proc = run("eval", "--queries", str(hard), "--root", str(tiny_corpus), "--index-dir",
+               str(tmp_path / "index"), "--approaches", "lexical", "--misses", "--plot",
+               str(png), cache=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "not in the pool" in proc.stdout and "zebra quartz plinth" in proc.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    unwritable = run("eval", "--queries", str(hard), "--root", str(tiny_corpus),
+                     "--index-dir", str(tmp_path / "index"), "--approaches", "lexical",
+                     "--plot", str(tmp_path / "no" / "such" / "dir.png"), cache=tmp_path)
+    assert unwritable.returncode == 2 and "--plot: cannot write" in unwritable.stderr

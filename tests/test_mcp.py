@@ -109,6 +109,8 @@ async def test_search_equals_cli_and_reads_code(tmp_path: Path, tiny_models):
                         for r in json.loads(cli.stdout)["results"]]
             got = [(r["path"], r["start_line"], r["end_line"]) for r in served["results"]]
             assert got == expected, query
+            assert served["confidence"] == json.loads(cli.stdout)["confidence"], query
+            assert all(r["why"] and isinstance(r["matched"], list) for r in served["results"])
         assert any(m.startswith("final") for m in stages), stages
         top = served["results"][0]
         code = await call(client, "get_code", {"path": top["path"],

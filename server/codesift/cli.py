@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from .cli_output import print_results
 from .cli_parser import build_parser
 from .config import Config, load_config
 from .errors import IndexBusyError, UserError
@@ -25,14 +26,13 @@ from .index.store import Store
 from .kinds import APPROACHES
 from .retrieve import dense
 from .retrieve.candidate import Filters
-from .search import Searcher, SearchRequest, SearchResult
+from .search import Searcher, SearchRequest
 from .workspace import Workspace
 
 if TYPE_CHECKING:
     from .index.indexer import SyncReport
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-SNIPPET_LINES = 4
 
 
 def _config(root: Path, args: argparse.Namespace) -> Config:
@@ -172,7 +172,7 @@ def cmd_search(args: argparse.Namespace, out: Console, err: Console) -> int:
         answer = result.to_json(extra_timings={"cli_total": cli_total})
         print(json.dumps({**answer, "warnings": warnings} if warnings else answer))
     else:
-        _print_results(result, out)
+        print_results(result, out, args.explain)
     return EXIT_OK
 
 
@@ -186,7 +186,8 @@ def cmd_eval(args: argparse.Namespace, out: Console, err: Console) -> int:
                                                           and args.pool_size < 1):
         raise UserError("--final-k and --pool-size must be at least 1")
     from .evaluation.metrics import load_queries, splits_of  # numpy, models: eval only
-    from .evaluation.report import print_report
+    from .evaluation.plot import plot
+    from .evaluation.report import print_misses, print_report
     from .evaluation.runner import run_eval
 
     queries = load_queries(args.queries)[: args.max_queries]
@@ -226,6 +227,11 @@ def cmd_eval(args: argparse.Namespace, out: Console, err: Console) -> int:
         if not out.is_terminal:  # a pipe or file: do not squeeze the table to 80 columns
             out = Console(highlight=False, width=150)
         print_report(results, header, out)
+        if args.misses:
+            print_misses(results, out)
+    if args.plot is not None:
+        plot(results, args.plot, f"{len(queries)} queries · {args.queries.name}")
+        err.print(f"[green]plot[/] written to {escape(str(args.plot))}")
     return EXIT_OK
 
 
@@ -267,26 +273,6 @@ def cmd_mcp(args: argparse.Namespace) -> int:
         raise UserError(f"not a folder: {', '.join(missing)}")
     serve(roots, args.http, watch=not args.no_watch)
     return EXIT_OK
-
-
-def _print_results(result: SearchResult, out: Console) -> None:
-    if not result.hits:
-        query = result.query if len(result.query) <= 80 else result.query[:77] + "..."
-        out.print(f"[yellow]no results[/] for {escape(query)!s} ({result.route})")
-        return
-    for hit in result.hits:
-        where = f"[magenta]{escape(hit.path)}[/]:[green]{hit.start_line}[/]"
-        symbol = f" [bold cyan]{escape(hit.symbol)}[/]" if hit.symbol else ""
-        out.print(f"{where}{symbol} [dim]{hit.kind} · {hit.score:.3f}[/]", highlight=False)
-        for offset, line in enumerate(hit.snippet.split("\n")[:SNIPPET_LINES]):
-            out.print(f"[dim]{hit.start_line + offset:>6}[/]  {escape(line.rstrip())}",
-                      highlight=False, soft_wrap=True)
-        out.print()
-    total = result.timings_ms.get("total", 0.0)
-    ran = [f"{s.name} {s.ms:.0f} ms" for s in result.stages if s.ran]
-    stages = " · ".join(["candidates", *ran]) if ran else "lexical ranking"
-    out.print(f"[dim]{len(result.hits)} results · route {result.route} · {escape(stages)}"
-              f" · {total:.1f} ms[/]")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="results (default: rerank.final_k of the configuration, 10)")
     p_search.add_argument("--json", action="store_true", help="print one JSON object")
     p_search.add_argument("--regex", action="store_true", help="treat QUERY as a regex")
+    p_search.add_argument("--explain", action="store_true",
+                          help="say why each result is there: which generators found it "
+                               "and at what rank, each model stage's rank, matched words")
     p_search.add_argument("--lang", action="append", default=[], metavar="L",
                           help="only this language (repeatable), e.g. python, go")
     p_search.add_argument("--path", action="append", default=[], metavar="GLOB",
@@ -116,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help='JSONL: {"query", "targets": [{"path", "start_line", '
                              '"end_line"}]} per line; paths relative to ROOT')
     p_eval.add_argument("--root", type=Path, required=True, help="workspace folder")
+    p_eval.add_argument("--misses", action="store_true",
+                        help="list every query with no target in the first three, per "
+                             "approach, with the stage that lost it (--json always has them)")
+    p_eval.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
+                        help="draw MRR@10 against p50 latency per approach (needs the "
+                             "'plot' extra: matplotlib)")
     add_model_flags(p_eval)
     p_eval.add_argument("--pool-size", type=int, metavar="N",
                         help="candidate pool size (default 100)")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .confidence import confidence, json_fields
 from .config import Config
 from .errors import Cancelled
 from .index.store import Store
@@ -23,6 +24,7 @@ from .retrieve.candidate import Candidate, Filters
 from .retrieve.embedded import EmbeddedChunks, mark_complete
 from .retrieve.fuse import fuse, with_reserved
 from .retrieve.generators import build_generators
+from .why import Why, explain, query_stems, ranked
 
 if TYPE_CHECKING:
     from .rerank.cascade import Cascade
@@ -56,14 +58,18 @@ class SearchHit:
     language: str
     snippet: str
     scores: dict[str, float]
+    why: Why | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "path": self.path, "start_line": self.start_line, "end_line": self.end_line,
             "score": round(self.score, 6), "symbol": self.symbol, "kind": self.kind,
             "language": self.language, "snippet": self.snippet,
             "scores": {k: round(v, 6) for k, v in self.scores.items()},
         }
+        if self.why is not None:
+            out["why"] = self.why.to_json()
+        return out
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,7 @@ class SearchResult:
     analysis: QueryAnalysis
     stage: SnapshotStage = "final"
     stages: list[StageReport] = field(default_factory=list)
+    confidence: float | None = None  # see codesift.confidence
 
     def to_json(self, extra_timings: dict[str, float] | None = None) -> dict[str, object]:
         timings = {**self.timings_ms, **(extra_timings or {})}
@@ -83,6 +90,7 @@ class SearchResult:
             "results": [h.to_json() for h in self.hits],
             "stages": [s.to_json() for s in self.stages],
             "timings_ms": {k: round(v, 3) for k, v in timings.items()},
+            **json_fields(self.confidence),
         }
 
 
@@ -134,8 +142,9 @@ class Searcher:
         generators = self.generators[analysis.route]
         for generator in generators:
             if not generator.semantic:
-                by_source[generator.name] = generator.candidates(
-                    analysis, rc.per_generator_limit, allowed)
+                found = generator.candidates(analysis, rc.per_generator_limit, allowed)
+                ranked(found, generator.name)
+                by_source[generator.name] = found
                 lap(generator.name)
         weights = rc.symbol_weights if analysis.route == "symbol" else rc.weights
         pool = fuse(by_source, weights, rc.pool_size)
@@ -145,6 +154,7 @@ class Searcher:
             for generator in generators:
                 if generator.semantic:
                     found = generator.candidates(analysis, rc.dense_keep * 3, allowed)
+                    ranked(found, generator.name)
                     pool = with_reserved(pool, found, rc.dense_keep)
                     lap(generator.name)
             if analysis.route == "natural" and request.rerank and rc.embedded_keep:
@@ -160,6 +170,7 @@ class Searcher:
             return pool
         keep = self.config.retrieve.embedded_keep
         found = self.embedded.candidates(scorer, analysis, keep * 3, allowed)
+        ranked(found, self.embedded.name)
         return with_reserved(pool, found, keep)
 
     def stream(self, request: SearchRequest, cancel: CancelCheck | None = None
@@ -177,12 +188,14 @@ class Searcher:
                                                    request.rerank, deadline))
         for snap in snapshots:
             clock = time.perf_counter()
-            hits = [self._hit(c) for c in snap.candidates]
+            stems = query_stems(analysis)
+            hits = [self._hit(c, analysis, stems) for c in snap.candidates]
             timings.update(snap.timings_ms)
             timings["snippets"] = (time.perf_counter() - clock) * 1000.0
             timings["total"] = (time.perf_counter() - started) * 1000.0
             yield SearchResult(request.query, analysis.route, hits, dict(timings), analysis,
-                               snap.stage, list(snap.stages))
+                               snap.stage, list(snap.stages),
+                               confidence(analysis.route, [h.scores for h in hits]))
 
     def prefetch(self, request: SearchRequest, cancel: CancelCheck | None = None) -> int:
         """Embed the light model's missing candidates for a query (idle-time work after a
@@ -254,11 +267,13 @@ class Searcher:
         *_, final = self.stream(request, cancel)
         return final
 
-    def _hit(self, c: Candidate) -> SearchHit:
+    def _hit(self, c: Candidate, analysis: QueryAnalysis, stems: dict[str, str]
+             ) -> SearchHit:
         snippet = c.snippet
         if not snippet:
             lines = self.store.file_content(c.file_id).split("\n")
             end = min(c.end_line, c.start_line + SNIPPET_MAX_LINES - 1)
             snippet = "\n".join(lines[c.start_line - 1 : end])
+        why = explain(analysis, snippet, c.scores, c.ranks, c.decided_by, stems)
         return SearchHit(c.path, c.start_line, c.end_line, c.score, c.symbol, c.kind,
-                         c.language, snippet, dict(c.scores))
+                         c.language, snippet, dict(c.scores), why)

@@ -105,11 +105,14 @@ class Scores:
     recall5: float
     recall10: float
     ndcg10: float
+    precision3: float = 0.0  # share of the first three results that hit a new target
+    success3: float = 0.0  # a target among the first three (what a user feels)
 
     def to_json(self) -> dict[str, float]:
         return {"mrr@10": round(self.mrr10, 4), "recall@1": round(self.recall1, 4),
                 "recall@5": round(self.recall5, 4), "recall@10": round(self.recall10, 4),
-                "ndcg@10": round(self.ndcg10, 4)}
+                "ndcg@10": round(self.ndcg10, 4), "precision@3": round(self.precision3, 4),
+                "success@3": round(self.success3, 4)}
 
 
 def query_scores(query: EvalQuery, results: Sequence[Ranked]) -> Scores:
@@ -123,6 +126,7 @@ def query_scores(query: EvalQuery, results: Sequence[Ranked]) -> Scores:
         recall1=recall_at(query, results, 1), recall5=recall_at(query, results, 5),
         recall10=recall_at(query, results, 10),
         ndcg10=dcg / ideal if ideal else 0.0,
+        precision3=sum(gains[:3]) / 3.0, success3=1.0 if any(gains[:3]) else 0.0,
     )
 
 
@@ -130,7 +134,8 @@ def mean_scores(per_query: Sequence[Scores]) -> Scores:
     if not per_query:
         return Scores(0.0, 0.0, 0.0, 0.0, 0.0)
     return Scores(*(statistics.fmean(getattr(s, f) for s in per_query)
-                    for f in ("mrr10", "recall1", "recall5", "recall10", "ndcg10")))
+                    for f in ("mrr10", "recall1", "recall5", "recall10", "ndcg10",
+                              "precision3", "success3")))
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -37,6 +37,7 @@ from .metrics import (
     query_scores,
     relevance,
 )
+from .misses import Miss, find_misses, reason_counts
 
 Progress = Callable[[str, int, int], None]
 
@@ -53,6 +54,7 @@ class ApproachResult:
     setup_ms: float | None = None
     models: list[str] = field(default_factory=list)
     pool_recall: float | None = None  # share of queries with a target in the pool
+    misses: list[Miss] = field(default_factory=list)  # queries with no target in the top 3
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"name": self.name, "ran": self.ran}
@@ -70,6 +72,8 @@ class ApproachResult:
         out["models"] = self.models
         if self.pool_recall is not None:
             out["pool_recall"] = round(self.pool_recall, 4)
+        out["miss_reasons"] = reason_counts(self.misses)
+        out["misses"] = [m.to_json() for m in self.misses]
         return out
 
 
@@ -254,6 +258,7 @@ def run_eval(store: Store, config: Config, queries: Sequence[EvalQuery], final_k
             result.reason = "; ".join(failed)
         if name == "lexical":
             result.pool_recall = pool_recall(searcher, queries)
+        result.misses = find_misses(searcher, queries, final_k, name != "lexical")
         if name == "cascade":
             _, repeat = run_searches(searcher, queries, final_k, True, progress,
                                      "cascade (repeated)")

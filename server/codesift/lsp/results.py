@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..confidence import json_fields, leading
 from ..search import SearchHit, SearchResult
 
 
@@ -20,6 +21,7 @@ def hit_json(root: Path, hit: SearchHit, stage: str) -> dict[str, Any]:
         "range": lsp_range(hit.start_line, hit.end_line),
         "symbol": hit.symbol, "kind": hit.kind, "language": hit.language,
         "snippet": hit.snippet, "score": round(hit.score, 6), "stage": stage,
+        **({"why": hit.why.to_json()} if hit.why is not None else {}),
     }
 
 
@@ -30,8 +32,9 @@ def snapshot_json(stage: str, ranked: list[tuple[Path, SearchHit]],
     for result in results:
         for key, value in result.timings_ms.items():
             timings[key] = round(max(timings.get(key, 0.0), value), 3)
+    sure = leading(results, ranked[0][1] if ranked else None)
     return {"stage": stage, "results": [hit_json(root, hit, stage) for root, hit in ranked],
-            "timings_ms": timings}
+            "timings_ms": timings, **json_fields(sure)}
 
 
 def interleave(per_root: list[tuple[Path, SearchResult]], limit: int

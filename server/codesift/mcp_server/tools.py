@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..confidence import json_fields, leading
 from ..config import ScanConfig
 from ..errors import UserError
 from ..lsp.engine import Engine
@@ -74,6 +75,9 @@ def hit_json(root: Path, hit: SearchHit, roots: int) -> dict[str, Any]:
                            "end_line": hit.end_line, "symbol": hit.symbol, "kind": hit.kind,
                            "language": hit.language, "score": round(hit.score, 4),
                            "snippet": snippet}
+    if hit.why is not None:  # short for an agent: the reason and the words it matched
+        out["why"] = hit.why.summary()
+        out["matched"] = sorted({m.term for m in hit.why.matched})
     if cut:
         out["snippet_cut"] = True
     if roots > 1:
@@ -155,6 +159,7 @@ def search_json(args: SearchArgs, per_root: list[tuple[Path, SearchResult]], ran
         "stages": [{**s.to_json(), **({"root": str(root)} if len(per_root) > 1 else {})}
                    for root, r in per_root for s in r.stages],
         "partial": bool(notes), "notes": notes,
+        **json_fields(leading([r for _, r in per_root], ranked[0][1] if ranked else None)),
         "timings_ms": {k: round(v, 1) for _, r in per_root[:1] for k, v in
                        r.timings_ms.items()},
     }

@@ -139,6 +139,8 @@ class Cascade:
             ranking.insert(0, pool[0])
             # and a score to match: shown scores never rise down the list
             pool[0].score = max(c.score for c in ranking) + 1e-3
+        if exit_reason and ranking:
+            ranking[0].decided_by = "early exit"  # pinned first, the heavy stage skipped
         yield Snapshot("final", ranking[:limit], reports, state.timings)
 
     def _stage(self, scorer: StageScorer, ref: str, query: str, terms: frozenset[str],
@@ -162,7 +164,12 @@ class Cascade:
         for cand, value in zip(ranking, values, strict=True):
             if not math.isnan(value):
                 cand.scores[name] = value
+            elif deadline is not None:
+                cand.decided_by = f"budget: not scored by {name}"
         scored_at = [i for i, v in enumerate(values) if not math.isnan(v)]
+        by_model = sorted(scored_at, key=lambda i: -values[i])
+        for rank, i in enumerate(by_model, start=1):
+            ranking[i].ranks[name] = rank
         earlier = (list(scored_at)  # positions in the light order: the light ranks
                    if name == "heavy" and self.config.heavy_light_weight else None)
         fused_scored = rank_fusion([lexical_rank[id(ranking[i])] for i in scored_at],

@@ -28,6 +28,9 @@ class Candidate:
     scores: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
     snippet: str = ""
+    # 1-based place in each generator's list and each model stage's order (explanations)
+    ranks: dict[str, int] = field(default_factory=dict)
+    decided_by: str | None = None  # what placed it when no model did
 
     @classmethod
     def of_chunk(cls, row: ChunkRow, scores: dict[str, float] | None = None) -> Candidate:

@@ -9,6 +9,7 @@ fused score is the weighted sum. Ties keep path and line order, like grep.
 from __future__ import annotations
 
 from ..config import FusionWeights
+from ..why import merge_ranks
 from .candidate import Candidate
 
 
@@ -25,6 +26,7 @@ def _lend_scores(into: Candidate, other: Candidate) -> None:
     """``into`` keeps each source's best score of the two."""
     for source, score in other.scores.items():
         into.scores[source] = max(score, into.scores.get(source, 0.0))
+    merge_ranks(into.ranks, other.ranks)
 
 
 def _absorb(into: Candidate, other: Candidate) -> None:
