@@ -36,7 +36,7 @@ def test_search_json_contract(root, cache):
     assert proc.returncode == 0, proc.stderr
     payload = json.loads(proc.stdout)  # exactly one JSON object on stdout
     assert set(payload) == {"query", "route", "stage", "results", "stages", "timings_ms",
-                            "confidence", "confidence_note"}
+                            "confidence", "confidence_note", "search_id"}
     assert payload["stage"] == "final"
     # an exact definition of the named identifier leads: sure, and nothing to suggest
     assert payload["confidence"] >= 0.9 and payload["confidence_note"] is None

@@ -235,6 +235,31 @@ def cmd_eval(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_OK
 
 
+def cmd_stats(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .index.search_log import SearchLog
+    from .stats import print_stats, summarize
+
+    workspace = _workspace(args.root, args)
+    if not workspace.db_path.exists():
+        raise UserError(f"no index for {workspace.root} (run: codesift index {args.root})")
+    store = workspace.open_store()
+    try:
+        log = SearchLog(store, workspace.config.log)
+        if args.clear:
+            err.print(f"[green]cleared[/] {log.clear():,} logged searches")
+            return EXIT_OK
+        stats = summarize(log.entries(), log.size_bytes())
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(stats.to_json()))
+    else:
+        print_stats(stats, out, str(workspace.root))
+        if not workspace.config.log.enabled:
+            err.print("[yellow]the search log is off (log.enabled = false)[/]")
+    return EXIT_OK
+
+
 def parse_tcp(value: str) -> tuple[str, int]:
     host, _, port = value.rpartition(":")
     try:
@@ -292,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_search(args, out, err)
         if args.command == "eval":
             return cmd_eval(args, out, err)
+        if args.command == "stats":
+            return cmd_stats(args, out, err)
         if args.command == "serve":
             return cmd_serve(args)
         if args.command == "mcp":

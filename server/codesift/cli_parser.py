@@ -108,6 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
     p_mcp.add_argument("--no-watch", action="store_true",
                        help="do not watch files on disk (reindex picks up changes)")
 
+    p_stats = sub.add_parser(
+        "stats", parents=[common], help="summarize the local search log",
+        description="What the local search log of ROOT's index says about real use: "
+                    "per-stage latency p50/p95, stages skipped and why, failures, and the "
+                    "rank of the results opened in the editors. The log stays on this "
+                    "machine; log.enabled = false stops it, --clear empties it.")
+    p_stats.add_argument("root", type=Path, nargs="?", default=Path("."),
+                         help="workspace folder (default: the current folder)")
+    p_stats.add_argument("--json", action="store_true", help="print one JSON object")
+    p_stats.add_argument("--clear", action="store_true",
+                         help="delete every logged search of this index")
+
     p_eval = sub.add_parser(
         "eval", parents=[common], help="measure ranking quality and latency",
         description="Index ROOT, run every query of FILE and compare approaches side by "

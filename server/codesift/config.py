@@ -137,6 +137,15 @@ class RerankConfig:
 
 
 @dataclass
+class LogConfig:
+    """The local search log in the index database (``codesift stats``); never sent."""
+
+    enabled: bool = True
+    queries: bool = True  # false: keep only each query's SHA-256
+    max_mb: float = 20.0
+
+
+@dataclass
 class Config:
     """All codesift settings, every field defaulted."""
 
@@ -145,6 +154,7 @@ class Config:
     retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     rerank: RerankConfig = field(default_factory=RerankConfig)
+    log: LogConfig = field(default_factory=LogConfig)
 
 
 def _check_keys(cls: type, data: dict[str, Any], prefix: str, source: str) -> None:

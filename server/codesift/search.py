@@ -8,6 +8,7 @@ and a report of which stages ran travel with every result.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from .confidence import confidence, json_fields
 from .config import Config
 from .errors import Cancelled
+from .index.search_log import LogEntry, SearchLog
 from .index.store import Store
 from .kinds import Route, SnapshotStage
 from .query import QueryAnalysis, analyze
@@ -43,6 +45,7 @@ class SearchRequest:
     rerank: bool = True
     # latency budget for the model stages (None: score the whole pool)
     budget_ms: float | None = None
+    client: str = "cli"  # who asked, for the search log: cli, lsp, mcp, eval
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class SearchResult:
     stage: SnapshotStage = "final"
     stages: list[StageReport] = field(default_factory=list)
     confidence: float | None = None  # see codesift.confidence
+    search_id: int | None = None  # its row in the local search log (codesift/opened)
+    pool: int = 0  # candidates the model stages could rerank
 
     def to_json(self, extra_timings: dict[str, float] | None = None) -> dict[str, object]:
         timings = {**self.timings_ms, **(extra_timings or {})}
@@ -91,7 +96,32 @@ class SearchResult:
             "stages": [s.to_json() for s in self.stages],
             "timings_ms": {k: round(v, 3) for k, v in timings.items()},
             **json_fields(self.confidence),
+            "search_id": self.search_id,
         }
+
+
+_last_id = 0
+_id_lock = threading.Lock()
+
+
+def new_search_id() -> int:
+    """A search's id: microseconds since the epoch, unique within this process."""
+    global _last_id
+    with _id_lock:
+        _last_id = max(_last_id + 1, time.time_ns() // 1000)
+        return _last_id
+
+
+def log_entry(request: SearchRequest, result: SearchResult) -> LogEntry:
+    """What the search log keeps of a finished search."""
+    assert result.search_id is not None
+    return LogEntry(
+        result.search_id, request.client, result.route, request.query,
+        stages_ms={k: round(v, 2) for k, v in result.timings_ms.items()
+                   if k in ("candidates", "light", "heavy", "total")},
+        pool=result.pool, unscored=sum(s.unscored for s in result.stages),
+        skipped={s.name: s.reason for s in result.stages if not s.ran},
+        confidence=result.confidence, results=len(result.hits))
 
 
 class Searcher:
@@ -101,6 +131,7 @@ class Searcher:
         self.store = store
         self.config = config
         self.generators = build_generators(store, config.retrieve)
+        self.log = SearchLog(store, config.log)
         # the light model's nearest chunks: needs the model pool, so not a plain generator
         self.embedded = EmbeddedChunks(store)
         self._models = models
@@ -175,7 +206,23 @@ class Searcher:
 
     def stream(self, request: SearchRequest, cancel: CancelCheck | None = None
                ) -> Iterator[SearchResult]:
-        """The complete ranking after each stage; raises Cancelled when ``cancel`` says so."""
+        """The complete ranking after each stage; raises Cancelled when ``cancel`` says so.
+        The final ranking, or the error, goes to the local search log."""
+        search_id = new_search_id()
+        try:
+            for result in self._stream(request, search_id, cancel):
+                if result.stage == "final":
+                    self.log.record(log_entry(request, result))
+                yield result
+        except Cancelled:
+            raise
+        except Exception as exc:
+            self.log.record(LogEntry(search_id, request.client, "?", request.query,
+                                     error=f"{type(exc).__name__}: {exc}"[:500]))
+            raise
+
+    def _stream(self, request: SearchRequest, search_id: int, cancel: CancelCheck | None
+                ) -> Iterator[SearchResult]:
         started = time.perf_counter()
         deadline = (time.monotonic() + request.budget_ms / 1000.0
                     if request.budget_ms is not None else None)
@@ -195,7 +242,8 @@ class Searcher:
             timings["total"] = (time.perf_counter() - started) * 1000.0
             yield SearchResult(request.query, analysis.route, hits, dict(timings), analysis,
                                snap.stage, list(snap.stages),
-                               confidence(analysis.route, [h.scores for h in hits]))
+                               confidence(analysis.route, [h.scores for h in hits]),
+                               search_id, len(pool))
 
     def prefetch(self, request: SearchRequest, cancel: CancelCheck | None = None) -> int:
         """Embed the light model's missing candidates for a query (idle-time work after a

@@ -90,7 +90,9 @@ def approach_config(config: Config, name: str) -> Config:
     elif name == "heavy":
         rerank = dataclasses.replace(rerank, light_model="",
                                      light_keep=config.retrieve.pool_size)
-    return dataclasses.replace(config, rerank=rerank)
+    # measurements are not use: they stay out of the search log
+    return dataclasses.replace(config, rerank=rerank,
+                               log=dataclasses.replace(config.log, enabled=False))
 
 
 def skip_reason(config: Config, name: str) -> str | None:

@@ -58,3 +58,25 @@ def parse_search(raw: Any) -> SearchParams:
                         _strings(raw.get("languages"), "languages"),
                         _token(raw.get("workDoneToken"), "workDoneToken"),
                         _token(raw.get("partialResultToken"), "partialResultToken"))
+
+
+@dataclass(frozen=True)
+class OpenedParams:
+    search_id: int
+    uri: str
+    rank: int
+
+
+def parse_opened(raw: Any) -> OpenedParams:
+    """``{"searchId": int, "uri": str, "rank": int >= 1}``, from a result's ``search_id``,
+    its ``uri`` and its 1-based place in the list the user saw."""
+    if not isinstance(raw, dict):
+        raise invalid("codesift/opened expects {searchId, uri, rank}")
+    search_id, uri, rank = raw.get("searchId"), raw.get("uri"), raw.get("rank")
+    if not isinstance(search_id, int) or isinstance(search_id, bool):
+        raise invalid("'searchId' must be an integer (a result's search_id)")
+    if not isinstance(uri, str) or not uri:
+        raise invalid("'uri' must be a non-empty string")
+    if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1:
+        raise invalid("'rank' must be an integer >= 1")
+    return OpenedParams(search_id, uri, rank)

@@ -15,8 +15,10 @@ def lsp_range(start_line: int, end_line: int) -> dict[str, dict[str, int]]:
             "end": {"line": end_line, "character": 0}}
 
 
-def hit_json(root: Path, hit: SearchHit, stage: str) -> dict[str, Any]:
+def hit_json(root: Path, hit: SearchHit, stage: str, search_id: int | None = None
+             ) -> dict[str, Any]:
     return {
+        "search_id": search_id,  # echoed back by codesift/opened
         "uri": (root / hit.path).as_uri(), "path": hit.path, "root": root.as_uri(),
         "range": lsp_range(hit.start_line, hit.end_line),
         "symbol": hit.symbol, "kind": hit.kind, "language": hit.language,
@@ -26,14 +28,17 @@ def hit_json(root: Path, hit: SearchHit, stage: str) -> dict[str, Any]:
 
 
 def snapshot_json(stage: str, ranked: list[tuple[Path, SearchHit]],
-                  results: list[SearchResult]) -> dict[str, Any]:
+                  per_root: list[tuple[Path, SearchResult]]) -> dict[str, Any]:
     """A complete ranking snapshot across roots (clients replace their list with it)."""
+    results = [r for _, r in per_root]
+    ids = {root: r.search_id for root, r in per_root}
     timings: dict[str, float] = {}
     for result in results:
         for key, value in result.timings_ms.items():
             timings[key] = round(max(timings.get(key, 0.0), value), 3)
     sure = leading(results, ranked[0][1] if ranked else None)
-    return {"stage": stage, "results": [hit_json(root, hit, stage) for root, hit in ranked],
+    return {"stage": stage,
+            "results": [hit_json(root, hit, stage, ids.get(root)) for root, hit in ranked],
             "timings_ms": timings, **json_fields(sure)}
 
 

@@ -36,6 +36,7 @@ ROUTES: tuple[Route, ...] = (
     Route(search.SEARCH, search.search, on="query", access="reads"),
     Route(search.STATUS, search.status, on="query", access="reads"),
     Route(search.REINDEX, search.reindex, on="index", access="mutates"),
+    Route(search.OPENED, search.opened, on="query", access="reads"),
     # relevance
     Route(t.TEXT_DOCUMENT_HOVER, relevance.hover, on="query", access="reads"),
     Route(t.TEXT_DOCUMENT_CODE_ACTION, relevance.code_action, on="loop", access="reads"),

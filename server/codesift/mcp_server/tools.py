@@ -56,7 +56,7 @@ class SearchArgs:
         filters = Filters((self.path_glob,) if self.path_glob else (),
                           (self.language,) if self.language else ())
         return SearchRequest(self.query, self.limit, self.regex, filters, rerank=rerank,
-                             budget_ms=self.budget_ms or None)
+                             budget_ms=self.budget_ms or None, client="mcp")
 
 
 def cut_snippet(text: str) -> tuple[str, bool]:

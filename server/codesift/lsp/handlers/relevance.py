@@ -107,7 +107,8 @@ async def hover(ls: CodesiftServer, params: t.HoverParams) -> t.Hover | None:
     if query is None:
         return None
     here = uri_to_path(uri)
-    request = SearchRequest(query, 10, budget_ms=HOVER_BUDGET_MS)  # the same for every root
+    # the same for every root
+    request = SearchRequest(query, 10, budget_ms=HOVER_BUDGET_MS, client="lsp-hover")
 
     def run() -> list[tuple[Path, SearchHit]]:
         found: list[tuple[Path, SearchHit]] = []
@@ -153,7 +154,7 @@ async def relevant_code(ls: CodesiftServer, *args: Any) -> list[dict[str, Any]]:
     here = uri_to_path(uri)
 
     def run() -> list[dict[str, Any]]:
-        per_root = engine.final(SearchRequest(query, 12), own_budget=True)
+        per_root = engine.final(SearchRequest(query, 12, client="lsp-relevant"), own_budget=True)
         found = elsewhere(interleave(per_root, 12), here, selection.start.line)
         return [{"uri": (root / hit.path).as_uri(),
                  "range": lsp_range(hit.start_line, hit.end_line)} for root, hit in found][:10]
@@ -179,7 +180,7 @@ async def workspace_symbol(ls: CodesiftServer, params: t.WorkspaceSymbolParams
     query = params.query.strip()
     if not query:
         return []
-    request = SearchRequest(query, 100, rerank=len(query.split()) > 1)
+    request = SearchRequest(query, 100, rerank=len(query.split()) > 1, client="lsp-relevant")
 
     def run() -> list[t.SymbolInformation]:
         per_root = engine.final(request, own_budget=True)

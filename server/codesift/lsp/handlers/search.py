@@ -1,26 +1,30 @@
-"""codesift/search (streamed snapshots), codesift/status and codesift/reindex."""
+"""codesift/search (streamed snapshots), codesift/status, codesift/reindex and the
+codesift/opened notification."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from typing import Any
 
 from lsprotocol import types as t
-from pygls.exceptions import JsonRpcRequestCancelled
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
 
 from ... import __version__
 from ...errors import Cancelled, UserError
 from ...retrieve.candidate import Filters
 from ...search import SearchRequest
 from ..engine import Engine
-from ..params import SearchParams, invalid, parse_search
+from ..params import SearchParams, invalid, parse_opened, parse_search
 from ..results import interleave, snapshot_json
 from ..session import CodesiftServer
 
+log = logging.getLogger(__name__)
 SEARCH = "codesift/search"
 STATUS = "codesift/status"
 REINDEX = "codesift/reindex"
+OPENED = "codesift/opened"
 
 
 def _snapshots(ls: CodesiftServer, engine: Engine, params: SearchParams,
@@ -31,13 +35,12 @@ def _snapshots(ls: CodesiftServer, engine: Engine, params: SearchParams,
     ``limit`` asks each root for its own ``rerank.final_k`` and keeps the largest."""
     # without a limit, the plan gives each root its own final_k in place of this 1
     request = SearchRequest(params.query, params.limit or 1, params.regex,
-                            Filters(params.paths, params.languages))
+                            Filters(params.paths, params.languages), client="lsp")
     plan = engine.plan(request, own_budget=True, own_limit=params.limit is None)
     limit = max((r.limit for _, r in plan), default=1)
     final: dict[str, Any] = {}
     for stage, per_root in engine.stream_plan(plan, cancel.is_set):
-        results = [r for _, r in per_root]
-        final = snapshot_json(stage, interleave(per_root, limit), results)
+        final = snapshot_json(stage, interleave(per_root, limit), per_root)
         if cancel.is_set():  # superseded or cancelled: no more progress, no answer
             raise Cancelled
         if params.partial_result_token is not None:
@@ -100,3 +103,21 @@ async def status(ls: CodesiftServer, raw: Any) -> dict[str, Any]:
 def reindex(ls: CodesiftServer, raw: Any) -> dict[str, Any]:
     ls.require_engine().reindex()
     return {"started": True}
+
+
+async def opened(ls: CodesiftServer, raw: Any) -> None:
+    """``codesift/opened`` (notification): the user opened the result at ``rank`` of the
+    search ``searchId``; kept in the local search log (``codesift stats``)."""
+    try:
+        params = parse_opened(raw)
+    except JsonRpcInvalidParams as exc:  # a notification has no answer: log it
+        log.info("codesift/opened ignored: %s", exc)
+        return
+    engine = ls.engine
+    found = engine.locate(params.uri) if engine is not None else None
+    if engine is None or found is None:
+        log.info("codesift/opened ignored: %s is in no open folder", params.uri)
+        return
+    root = found[0]
+    await asyncio.wrap_future(engine.submit_query(
+        lambda: root.searcher.log.opened(params.search_id, params.rank)))
