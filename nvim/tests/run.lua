@@ -372,6 +372,38 @@ local function run()
   check(string.format("JSONDecoder.raw_decode (json/decoder.py:%s) or loads (json/__init__.py:%s) is listed at its definition line",
     tostring(raw_decode_line), tostring(loads_line)), found_def ~= nil)
 
+  -- why each result is there, how sure the search is, and the pick reported back
+  check("each entry says why it is there ([keyword #3 → light #1 ...])",
+    qf.items[1].text:find("%[.+ #%d+.*%]$") ~= nil, qf.items[1].text)
+  check("the final title tells how sure the search is", qf.title:find("confidence", 1, true) ~= nil, qf.title)
+  local qf_win = nil
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    if vim.bo[vim.api.nvim_win_get_buf(win)].buftype == "quickfix" then
+      qf_win = win
+    end
+  end
+  vim.api.nvim_set_current_win(qf_win)
+  vim.api.nvim_win_set_cursor(qf_win, { 2, 0 })
+  vim.cmd("normal \r") -- <CR> as a user presses it (through the plugin's mapping)
+  local picked = final_results[2]
+  local opened_buf = vim.api.nvim_get_current_buf()
+  local marks = vim.api.nvim_buf_get_extmarks(opened_buf, require("codesift.why").ns, 0, -1, {})
+  check("<CR> on the second entry opens it with the query's words highlighted",
+    vim.uri_from_bufnr(opened_buf) == picked.uri and #marks > 0,
+    vim.uri_from_bufnr(opened_buf) .. " " .. #marks .. " highlights")
+  local logged, last_stats = nil, nil
+  vim.wait(15000, function()
+    local json = vim.fn.system({ server, "stats", ws, "--json", "--index-dir", root_status.index_dir })
+    local ok_json, stats = pcall(vim.fn.json_decode, json)
+    logged = ok_json and type(stats) == "table" and stats.opened_ranks or json
+    last_stats = json
+    return type(logged) == "table" and logged["2"] == 1
+  end, 200)
+  check("the pick reaches the search log with its rank (codesift stats)",
+    type(logged) == "table" and logged["2"] == 1, last_stats)
+  vim.api.nvim_win_set_buf(source_win, source_buf) -- the later checks start from the file
+  vim.api.nvim_set_current_win(source_win)
+
   -- a newer search replaces a running one; the older one's late snapshots are dropped
   vim.cmd("CodeSift JSONDecoder")
   local first = codesift.last_search()

@@ -105,10 +105,12 @@ _id_lock = threading.Lock()
 
 
 def new_search_id() -> int:
-    """A search's id: microseconds since the epoch, unique within this process."""
+    """A search's id: milliseconds since the epoch, unique within this process. Thirteen
+    digits: JSON encoders that print numbers with 14 significant digits (Neovim's) echo
+    it back exactly."""
     global _last_id
     with _id_lock:
-        _last_id = max(_last_id + 1, time.time_ns() // 1000)
+        _last_id = max(_last_id + 1, time.time_ns() // 1_000_000)
         return _last_id
 
 

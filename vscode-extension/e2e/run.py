@@ -3,8 +3,10 @@
 Installs the built .vsix into a fresh code-server, opens a copy of the standard
 library's json package, and checks what a user sees: the status bar goes from
 indexing to a file count, "CodeSift: Search Code" fills the picker and then shows the
-final ranking in the server's order, Enter opens the file at the result, hover shows relevant code, and
-"Go to Relevant Code" opens a peek. Screenshots go to e2e/screenshots/. Exits non-zero
+final ranking in the server's order with why each result is there and how sure the search
+is, Enter opens the file at the result with the query's words highlighted (and the search
+log records the rank opened), hover shows relevant code, and "Go to Relevant Code" opens
+a peek. Screenshots go to e2e/screenshots/. Exits non-zero
 on the first failed check. Run after ``setup.sh`` and ``ci.sh`` (which builds the .vsix).
 
     ../../.venv/bin/python run.py [--keep]
@@ -132,10 +134,11 @@ def check_index(page: Page, check: Check) -> None:
     check("status bar shows the indexed file count", bool(files), f"{files} files")
 
 
-def check_search(page: Page, check: Check) -> str:
+def check_search(page: Page, check: Check, workspace: Path) -> str:
     command(page, "CodeSift: Search Code")
     box = page.locator(".quick-input-widget input")
     box.wait_for(state="visible", timeout=10_000)
+    box.click()  # focus first: a key typed earlier goes to whatever had focus
     box.type(QUERY, delay=20)
     typed = time.monotonic()
     rows = page.locator(".quick-input-list .monaco-list-row")
@@ -155,6 +158,9 @@ def check_search(page: Page, check: Check) -> str:
     check("the title reports the final ranking", "result" in text and "ranking…" not in text,
           f"{text!r} after {final * 1000:.0f} ms")
     label = rows.first.inner_text().split("\n")[0]
+    row = rows.first.inner_text().replace("\n", " ")
+    check("each result says why it is there and the title how sure",
+          "→" in row and "confidence" in text, f"{row[:90]!r} / {text!r}")
     page.keyboard.press("Enter")
     page.locator(".tab.active").first.wait_for(timeout=15_000)
     time.sleep(1)
@@ -162,6 +168,22 @@ def check_search(page: Page, check: Check) -> str:
     shot(page, "opened-result")
     check("Enter opens the first result's file", tab.strip() != "" and
           any(part in label for part in tab.split()), f"tab {tab!r}, result {label!r}")
+    # the query's words are highlighted in the opened result (inline decorations)
+    marks = page.locator(".monaco-editor .view-overlays [class*='ced-']").count()
+    check("the query's words are highlighted in the opened result", marks > 0,
+          f"{marks} highlights")
+    stats: dict = {}
+    for _ in range(50):  # codesift/opened reached the search log
+        proc = subprocess.run([str(REPO / ".venv/bin/codesift"), "stats", str(workspace),
+                               "--json"], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "XDG_CACHE_HOME": str(workspace.parent /
+                                                                         "cache")})
+        stats = json.loads(proc.stdout) if proc.returncode == 0 else {"error": proc.stderr}
+        if stats.get("opened"):
+            break
+        time.sleep(0.2)
+    check("opening a result is logged with its rank (codesift stats)",
+          stats.get("opened_ranks") == {"1": 1}, str(stats.get("opened_ranks", stats)))
     return tab
 
 
@@ -323,7 +345,7 @@ def main() -> int:
                 page.goto(f"http://127.0.0.1:{port}/?folder={workspace}")
                 page.locator(".monaco-workbench").wait_for(timeout=120_000)
                 check_index(page, check)
-                check_search(page, check)
+                check_search(page, check, workspace)
                 check_server_order(page, check, workspace)
                 check_invalid_regex(page, check)
                 check_hover_and_peek(page, check)

@@ -16,11 +16,13 @@ import {
 
 import { IndexProgress } from './indexProgress';
 import {
+  OPENED,
   REINDEX,
   RELEVANT_CODE,
   SEARCH,
   STATUS,
   errorMessage,
+  type OpenedParams,
   type Range as WireRange,
   type SearchAnswer,
   type SearchHit,
@@ -28,6 +30,7 @@ import {
   type Status,
 } from './protocol';
 import {
+  matchRanges,
   messageRow,
   renderItems,
   renderStatus,
@@ -93,6 +96,12 @@ class CodesiftExtension {
   private readonly statusChannel: vscode.OutputChannel;
   private readonly statusItem: vscode.StatusBarItem;
   private readonly progress = new IndexProgress();
+  /** The query's words in an opened result, styled like the editor's find matches. */
+  readonly matchDecoration = vscode.window.createTextEditorDecorationType({
+    backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),
+    fontWeight: 'bold', // still visible under the selection of the result's lines
+    borderRadius: '2px',
+  });
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private regex = false;
 
@@ -102,7 +111,7 @@ class CodesiftExtension {
     this.statusItem = vscode.window.createStatusBarItem('codesift.status', vscode.StatusBarAlignment.Left, 10);
     this.statusItem.name = 'CodeSift';
     this.statusItem.command = 'codesift.showStatus';
-    context.subscriptions.push(this.log, this.statusChannel, this.statusItem);
+    context.subscriptions.push(this.log, this.statusChannel, this.statusItem, this.matchDecoration);
   }
 
   activate(): void {
@@ -362,10 +371,16 @@ class CodesiftExtension {
       controller.setRegex(this.regex);
     });
     picker.onDidAccept(() => {
-      const hit = (picker.selectedItems[0] ?? picker.activeItems[0])?.hit;
-      if (hit !== undefined) {
+      const item = picker.selectedItems[0] ?? picker.activeItems[0];
+      const hit = item?.hit;
+      if (item !== undefined && hit !== undefined) {
+        const rank = picker.items.indexOf(item) + 1;
         picker.hide();
-        void openHit(hit).catch((error: unknown) => this.showError(error));
+        if (typeof hit.search_id === 'number' && rank > 0) {
+          const opened: OpenedParams = { searchId: hit.search_id, uri: hit.uri, rank };
+          void client.sendNotification(OPENED, opened).catch(() => undefined);
+        }
+        void openHit(hit, this.matchDecoration).catch((error: unknown) => this.showError(error));
       }
     });
     picker.onDidHide(() => {
@@ -597,8 +612,12 @@ function toRange(r: WireRange): vscode.Range {
   return new vscode.Range(toPosition(r.start), toPosition(r.end));
 }
 
-async function openHit(hit: SearchHit): Promise<void> {
+async function openHit(hit: SearchHit, matches?: vscode.TextEditorDecorationType): Promise<void> {
   const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(hit.uri));
   const selection = document.validateRange(toRange(selectionFor(hit.range)));
-  await vscode.window.showTextDocument(document, { selection, preview: true });
+  const editor = await vscode.window.showTextDocument(document, { selection, preview: true });
+  if (matches !== undefined) {
+    // the query's words in the result (the picker cannot highlight them itself)
+    editor.setDecorations(matches, matchRanges(hit).map((r) => document.validateRange(toRange(r))));
+  }
 }

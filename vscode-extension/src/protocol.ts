@@ -4,6 +4,8 @@
 export const SEARCH = 'codesift/search';
 export const STATUS = 'codesift/status';
 export const REINDEX = 'codesift/reindex';
+/** Notification: the user opened a result (its rank goes to the local search log). */
+export const OPENED = 'codesift/opened';
 /** The server's `workspace/executeCommand` command (also offered as a code action). */
 export const RELEVANT_CODE = 'codesift.relevantCode';
 /** Work-done progress tokens the server creates for indexing start with this. */
@@ -58,6 +60,35 @@ export interface SearchHit {
   snippet: string;
   score: number;
   stage: string;
+  /** The search's id in the server's search log, echoed back by `codesift/opened`. */
+  search_id?: number | null;
+  /** Why the result is there (absent from older servers). */
+  why?: Why;
+}
+
+/** A query word found in the snippet: `line` 0-based in the snippet, `start`/`end`
+ * character offsets in that line. */
+export interface Match {
+  term: string;
+  line: number;
+  start: number;
+  end: number;
+}
+
+export interface Why {
+  /** "keyword #3 → light #1 → heavy #1" */
+  summary: string;
+  terms: string[];
+  matched: Match[];
+  found_by: { source: string; rank: number; score: number }[];
+  stages: { stage: string; rank: number; score: number }[];
+  decided_by: string | null;
+}
+
+export interface OpenedParams {
+  searchId: number;
+  uri: string;
+  rank: number;
 }
 
 export type Stage = 'candidates' | 'light' | 'final' | (string & {});
@@ -67,6 +98,10 @@ export interface Snapshot {
   stage: Stage;
   results: SearchHit[];
   timings_ms?: Record<string, number>;
+  /** 0–1: how likely the first result is right (null: not calibrated). */
+  confidence?: number | null;
+  /** Set when the confidence is low: what to try instead. */
+  confidence_note?: string | null;
 }
 
 export interface StageReport {

@@ -7,7 +7,8 @@ import type { SearchState } from './search';
 export interface ResultItem {
   /** The symbol (`Class.method`), or the file name for a chunk without one. */
   label: string;
-  /** `path:line` (1-based), prefixed by the folder name when several folders are open. */
+  /** `path:line` (1-based), prefixed by the folder name when several folders are open,
+   * then why the result is there ("keyword #3 → light #1 → heavy #1"). */
   description: string;
   /** The first non-blank line of the snippet. */
   detail: string;
@@ -71,7 +72,11 @@ export function renderItem(hit: SearchHit, showRoot = false): ResultItem {
   const where = `${hit.path}:${line}`;
   return {
     label: escapeIcons(hit.symbol && hit.symbol !== '' ? hit.symbol : baseName(hit.path)),
-    description: escapeIcons(showRoot ? `${uriBaseName(hit.root)} · ${where}` : where),
+    description: escapeIcons(
+      [showRoot ? `${uriBaseName(hit.root)} · ${where}` : where, hit.why?.summary]
+        .filter((part) => part !== undefined && part !== '')
+        .join('  ·  '),
+    ),
     detail: escapeIcons(firstLine(hit.snippet)),
     icon: kindIcon(hit.kind),
     hit,
@@ -110,6 +115,9 @@ export function searchTitle(state: SearchState): string {
   const partial = state.busy ? undefined : rankingSummary(state.stages);
   if (partial !== undefined) {
     parts.push(partial);
+  }
+  if (!state.busy && typeof state.confidence === 'number') {
+    parts.push(state.confidenceNote ?? `confidence ${state.confidence.toFixed(2)}`);
   }
   return `${base} — ${parts.join(', ')}`;
 }
@@ -316,4 +324,18 @@ export function formatAge(seconds: number): string {
     return `${Math.floor(s / 3600)}h`;
   }
   return `${Math.floor(s / 86400)}d`;
+}
+
+/**
+ * Where the query's words are in the opened file: the result's matched places, moved
+ * from snippet lines to file lines (the snippet starts at the result's first line).
+ * VS Code's QuickPick has no API for highlights of our own (microsoft/vscode#83424), so
+ * the words are highlighted in the editor that opens the result instead.
+ */
+export function matchRanges(hit: SearchHit): Range[] {
+  const first = hit.range.start.line;
+  return (hit.why?.matched ?? []).map((m) => ({
+    start: { line: first + m.line, character: m.start },
+    end: { line: first + m.line, character: m.end },
+  }));
 }

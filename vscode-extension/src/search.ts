@@ -46,6 +46,9 @@ export interface SearchState {
   timings: Record<string, number> | undefined;
   /** After the final stage: which model stages ran and why others did not. */
   stages: StageReport[] | undefined;
+  /** The current snapshot's confidence in its first result, and the note when low. */
+  confidence?: number | null;
+  confidenceNote?: string | null;
 }
 
 export interface SearchOptions {
@@ -182,6 +185,8 @@ export class SearchController {
         error: undefined,
         timings: snapshot.timings_ms,
         stages,
+        confidence: snapshot.confidence,
+        confidenceNote: snapshot.confidence_note,
       });
     try {
       const answer = await this.transport.search(

@@ -35,6 +35,13 @@ end
 function M.setup(opts)
   config.set(opts)
   local group = vim.api.nvim_create_augroup("codesift", { clear = true })
+  vim.api.nvim_create_autocmd("FileType", {
+    group = group,
+    pattern = "qf",
+    callback = function(args)
+      require("codesift.why").map_quickfix(args.buf)
+    end,
+  })
   vim.api.nvim_create_autocmd({ "BufReadPost", "BufNewFile" }, {
     group = group,
     callback = function(args)

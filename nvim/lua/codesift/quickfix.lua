@@ -2,6 +2,7 @@
 -- (setqflist action "r") with every snapshot.
 local config = require("codesift.config")
 local search = require("codesift.search")
+local why = require("codesift.why")
 
 local M = {}
 
@@ -33,6 +34,10 @@ function M.item(result)
   else
     text = snippet ~= "" and snippet or (result.path or "")
   end
+  local reason = why.summary(result)
+  if reason then
+    text = text .. "  [" .. reason .. "]"
+  end
   return {
     filename = vim.uri_to_fname(result.uri),
     lnum = start.line + 1,
@@ -60,6 +65,10 @@ function M.title(state, stage, count)
     local partial = search.ranking_summary(state.result)
     if partial then
       extra = extra .. ", " .. partial
+    end
+    local sure = search.confidence_summary(state.result)
+    if sure then
+      extra = extra .. ", " .. sure
     end
   end
   return string.format("CodeSift [%s] %s (%s)", stage, state.query, extra)
@@ -97,6 +106,8 @@ function M.view()
     end
     if final and #items == 0 then
       vim.notify("codesift: no results for " .. state.query, vim.log.levels.INFO)
+    elseif final and type(snapshot.confidence_note) == "string" then
+      vim.notify("codesift: " .. snapshot.confidence_note, vim.log.levels.INFO)
     end
   end
 

@@ -118,6 +118,7 @@ function M.start(client, opts, view)
   }
   active[state.token] = state
   M.last = state
+  require("codesift.why").remember(state)
   local params = {
     query = opts.query,
     limit = opts.limit,
@@ -218,6 +219,20 @@ function M.describe_stages(result)
     end
   end
   return table.concat(parts, ", ")
+end
+
+--- "confidence 0.42" (or the server's note when it is low) of an answer, or nil.
+function M.confidence_summary(result)
+  if type(result) ~= "table" then
+    return nil
+  end
+  if type(result.confidence_note) == "string" and result.confidence_note ~= "" then
+    return result.confidence_note
+  end
+  if type(result.confidence) == "number" then
+    return string.format("confidence %.2f", result.confidence)
+  end
+  return nil
 end
 
 return M

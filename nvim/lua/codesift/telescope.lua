@@ -2,6 +2,7 @@
 -- snapshot (picker:refresh with a new finder; the prompt filters within it).
 local quickfix = require("codesift.quickfix")
 local search = require("codesift.search")
+local why = require("codesift.why")
 
 local M = {}
 
@@ -74,6 +75,22 @@ function M.view(opts)
       finder = finder({}),
       sorter = rank_sorter(),
       previewer = conf.grep_previewer(opts),
+      attach_mappings = function()
+        -- after Telescope opens the pick: report its rank, highlight the query's words
+        local ok, actions = pcall(require, "telescope.actions")
+        local ok_state, action_state = pcall(require, "telescope.actions.state")
+        if ok and ok_state then
+          actions.select_default:enhance({
+            post = function()
+              local entry = action_state.get_selected_entry()
+              if entry and entry.index then
+                why.opened(state, entry.index)
+              end
+            end,
+          })
+        end
+        return true
+      end,
     })
     state.picker:find()
   end

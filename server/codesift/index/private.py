@@ -30,9 +30,15 @@ def private_folder(path: Path) -> None:
 
 
 def private_file(path: Path) -> None:
-    """Create ``path`` empty if missing, and make it 0600."""
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, FILE_MODE)
-    os.close(fd)
+    """Create ``path`` empty if missing, and make it 0600.
+
+    An existing database is never opened here: closing any descriptor of a file drops
+    every POSIX lock this process holds on it, SQLite's included, so another connection
+    of this process (the language server keeps several) would lose its locks ("disk
+    I/O error" on its next write)."""
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, FILE_MODE))
     os.chmod(path, FILE_MODE)
 
 

@@ -281,7 +281,7 @@ class Engine:
 
         def report(done: Future[Any]) -> None:
             if not done.cancelled() and (exc := done.exception()) is not None:
-                log.error("index work failed: %s: %s", type(exc).__name__, exc)
+                log.error("index work failed: %s: %s", type(exc).__name__, exc, exc_info=exc)
 
         future.add_done_callback(report)
         return future

@@ -320,7 +320,12 @@ describe('codesift serve over stdio (protocol)', function () {
     // the items the picker would show for the answer
     const items = renderItems(answer.results);
     assert.equal(items.length, answer.results.length);
-    assert.match(items[0]!.description, /^[\w/.]+\.py:\d+$/);
+    assert.match(items[0]!.description, /^[\w/.]+\.py:\d+ {2}· {2}\S.* → light #\d+/);
+    // why and how sure, as the picker shows them, from the real server
+    const top = answer.results[0]!;
+    assert.ok(top.why !== undefined && typeof top.search_id === 'number');
+    assert.ok(top.why.matched.every((m) => top.snippet.split('\n')[m.line]!.length >= m.end));
+    assert.ok(typeof answer.confidence === 'number' && answer.confidence >= 0 && answer.confidence <= 1);
   });
 
   it('the SearchController shows each snapshot in place and ends on the answer', async function () {

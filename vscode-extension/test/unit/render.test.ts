@@ -8,6 +8,7 @@ import {
   formatAge,
   formatNumber,
   kindIcon,
+  matchRanges,
   messageRow,
   rankingSummary,
   relevantOrigin,
@@ -89,6 +90,50 @@ describe('result items', () => {
     assert.equal(kindIcon(null), 'symbol-file');
     assert.equal(baseName('a/b/c.py'), 'c.py');
     assert.equal(uriBaseName('file:///home/me/src/app'), 'app');
+  });
+});
+
+describe('why and how sure', () => {
+  const why = {
+    summary: 'keyword #3 → light #1 → heavy #1',
+    terms: ['status', 'line'],
+    matched: [
+      { term: 'status', line: 0, start: 14, end: 20 },
+      { term: 'line', line: 1, start: 8, end: 12 },
+    ],
+    found_by: [{ source: 'keyword', rank: 3, score: 0.8 }],
+    stages: [
+      { stage: 'light', rank: 1, score: 0.6 },
+      { stage: 'heavy', rank: 1, score: 2.1 },
+    ],
+    decided_by: null,
+  };
+
+  it('the description tells why the result is there', () => {
+    const item = renderItem(hit('http/client.py', 287, { why }));
+    assert.equal(item.description, 'http/client.py:287  ·  keyword #3 → light #1 → heavy #1');
+    assert.equal(renderItem(hit('a.py', 1)).description, 'a.py:1'); // an older server
+  });
+
+  it('matched words move from snippet lines to file lines', () => {
+    assert.deepEqual(matchRanges(hit('http/client.py', 287, { why })), [
+      { start: { line: 286, character: 14 }, end: { line: 286, character: 20 } },
+      { start: { line: 287, character: 8 }, end: { line: 287, character: 12 } },
+    ]);
+    assert.deepEqual(matchRanges(hit('a.py', 1)), []);
+  });
+
+  it('the title carries the confidence, or the note when it is low', () => {
+    const done = { stage: 'final', results: [hit('a.py', 1)], timings: { total: 120 } };
+    assert.equal(
+      searchTitle(state({ ...done, confidence: 0.71 })),
+      'CodeSift: Search Code — 1 result, final, 120 ms, confidence 0.71',
+    );
+    assert.equal(
+      searchTitle(state({ ...done, confidence: 0.12, confidenceNote: 'low confidence: try naming a symbol or a file' })),
+      'CodeSift: Search Code — 1 result, final, 120 ms, low confidence: try naming a symbol or a file',
+    );
+    assert.ok(!searchTitle(state({ ...done, busy: true, confidence: 0.7 })).includes('confidence'));
   });
 });
 

@@ -13,6 +13,7 @@ from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
 
 from ... import __version__
 from ...errors import Cancelled, UserError
+from ...index.search_log import SearchLog
 from ...retrieve.candidate import Filters
 from ...search import SearchRequest
 from ..engine import Engine
@@ -119,5 +120,7 @@ async def opened(ls: CodesiftServer, raw: Any) -> None:
         log.info("codesift/opened ignored: %s is in no open folder", params.uri)
         return
     root = found[0]
-    await asyncio.wrap_future(engine.submit_query(
-        lambda: root.searcher.log.opened(params.search_id, params.rank)))
+    # on the index thread, the index's one writer: an editor opening the file at once
+    # makes the index write too, and a write from the query thread would lose the race
+    await asyncio.wrap_future(engine.submit_index(
+        lambda: SearchLog(root.writer, root.config.log).opened(params.search_id, params.rank)))
