@@ -26,7 +26,7 @@ from .retrieve.candidate import Candidate, Filters
 from .retrieve.embedded import EmbeddedChunks, mark_complete
 from .retrieve.fuse import fuse, with_reserved
 from .retrieve.generators import build_generators
-from .why import Why, explain, query_stems, ranked
+from .why import Explainer, Why, ranked
 
 if TYPE_CHECKING:
     from .rerank.cascade import Cascade
@@ -235,10 +235,10 @@ class Searcher:
         snapshots = (lexical_snapshots(pool, request.limit, skip, self.config.rerank.heavy_model)
                      if skip else self.cascade.run(analysis, pool, request.limit, cancel,
                                                    request.rerank, deadline))
+        explainer = Explainer(analysis)
         for snap in snapshots:
             clock = time.perf_counter()
-            stems = query_stems(analysis)
-            hits = [self._hit(c, analysis, stems) for c in snap.candidates]
+            hits = [self._hit(c, explainer) for c in snap.candidates]
             timings.update(snap.timings_ms)
             timings["snippets"] = (time.perf_counter() - clock) * 1000.0
             timings["total"] = (time.perf_counter() - started) * 1000.0
@@ -317,13 +317,12 @@ class Searcher:
         *_, final = self.stream(request, cancel)
         return final
 
-    def _hit(self, c: Candidate, analysis: QueryAnalysis, stems: dict[str, str]
-             ) -> SearchHit:
+    def _hit(self, c: Candidate, explainer: Explainer) -> SearchHit:
         snippet = c.snippet
         if not snippet:
             lines = self.store.file_content(c.file_id).split("\n")
             end = min(c.end_line, c.start_line + SNIPPET_MAX_LINES - 1)
             snippet = "\n".join(lines[c.start_line - 1 : end])
-        why = explain(analysis, snippet, c.scores, c.ranks, c.decided_by, stems)
+        why = explainer(snippet, c.scores, c.ranks, c.decided_by)
         return SearchHit(c.path, c.start_line, c.end_line, c.score, c.symbol, c.kind,
                          c.language, snippet, dict(c.scores), why)

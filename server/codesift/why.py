@@ -131,19 +131,35 @@ def matches(snippet: str, stems: dict[str, str], limit: int = 50) -> tuple[Match
     return tuple(out)
 
 
+class Explainer:
+    """One search's explanations: the query's stems once, and each snippet's matches once
+    (a result keeps its snippet from one ranking snapshot to the next)."""
+
+    def __init__(self, analysis: QueryAnalysis):
+        self.analysis = analysis
+        self.stems = query_stems(analysis)
+        self.terms = tuple(dict.fromkeys(self.stems.values()))
+        self._matched: dict[str, tuple[Match, ...]] = {}
+
+    def __call__(self, snippet: str, scores: dict[str, float], ranks: dict[str, int],
+                 decided_by: str | None) -> Why:
+        """The explanation of one result (``ranks``: source or stage -> 1-based rank)."""
+        matched = self._matched.get(snippet)
+        if matched is None:
+            matched = self._matched[snippet] = (
+                matches(snippet, self.stems) if self.analysis.route != "regex" else ())
+        found = tuple(sorted((Found(source, rank, scores.get(source, 0.0))
+                              for source, rank in ranks.items() if source not in STAGES),
+                             key=lambda f: f.rank))
+        places = tuple(StagePlace(stage, ranks[stage], scores.get(stage, 0.0))
+                       for stage in STAGES if stage in ranks)
+        return Why(matched, found, places, decided_by, self.terms)
+
+
 def explain(analysis: QueryAnalysis, snippet: str, scores: dict[str, float],
-            ranks: dict[str, int], decided_by: str | None,
-            stems: dict[str, str] | None = None) -> Why:
-    """The explanation of one result (``ranks``: source or stage -> 1-based rank)."""
-    stems = query_stems(analysis) if stems is None else stems
-    found = tuple(sorted((Found(source, rank, scores.get(source, 0.0))
-                          for source, rank in ranks.items() if source not in STAGES),
-                         key=lambda f: f.rank))
-    places = tuple(StagePlace(stage, ranks[stage], scores.get(stage, 0.0))
-                   for stage in STAGES if stage in ranks)
-    matched = matches(snippet, stems) if analysis.route != "regex" else ()
-    return Why(matched, found, places, decided_by,
-               tuple(dict.fromkeys(stems.values())))
+            ranks: dict[str, int], decided_by: str | None) -> Why:
+    """The explanation of one result, outside a search (see ``Explainer``)."""
+    return Explainer(analysis)(snippet, scores, ranks, decided_by)
 
 
 def merge_ranks(into: dict[str, int], other: dict[str, int]) -> None:
