@@ -87,10 +87,19 @@ npm run --silent test:unit 2>&1 | tee "$log_dir/unit.log"
 step "protocol test"
 npm run --silent test:protocol 2>&1 | tee "$log_dir/protocol.log"
 
+step "bundle server"
+# the codesift wheel (models inside) that the extension sets a private server up from
+rm -rf server
+"${PYTHON_FOR_WHEEL:-../.venv/bin/python}" -m pip wheel --quiet --no-deps -w server ..
+ls server/codesift-*-py3-none-any.whl
+
 step "package"
 rm -f ./*.vsix
 npm run --silent package
 vsix=(./codesift-*.vsix)
 [[ -f "${vsix[0]}" ]] || { echo "ci.sh: no .vsix was written" >&2; exit 1; }
 python3 -m zipfile -l "${vsix[0]}" | grep -q 'extension/dist/extension.js' || { echo "ci.sh: the .vsix lacks dist/extension.js" >&2; exit 1; }
-printf '%s: %s bytes\n' "${vsix[0]#./}" "$(wc -c <"${vsix[0]}" | tr -d ' ')"
+python3 -m zipfile -l "${vsix[0]}" | grep -q 'extension/server/codesift-.*\.whl' || { echo "ci.sh: the .vsix lacks the codesift wheel" >&2; exit 1; }
+size=$(wc -c <"${vsix[0]}" | tr -d ' ')
+printf '%s: %s bytes\n' "${vsix[0]#./}" "$size"
+(( size < 60 * 1024 * 1024 )) || { echo "ci.sh: the .vsix is over 60 MB" >&2; exit 1; }

@@ -59,25 +59,36 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def prepare(tmp: Path) -> tuple[Path, Path, Path, dict[str, str]]:
+SETTINGS = {
+    "files.autoSave": "off", "workbench.startupEditor": "none",
+    "security.workspace.trust.enabled": False, "telemetry.telemetryLevel": "off",
+    "extensions.ignoreRecommendations": True, "workbench.tips.enabled": False,
+    "codesift.rerank.backgroundEmbed": False}
+
+
+def prepare(tmp: Path, settings: dict, env_extra: dict[str, str]
+            ) -> tuple[Path, Path, Path, dict[str, str]]:
     workspace = tmp / "ws"
     shutil.copytree(Path(sysconfig.get_paths()["stdlib"]) / "json", workspace / "json",
                     ignore=shutil.ignore_patterns("__pycache__"))
     user, extensions = tmp / "user", tmp / "extensions"
     (user / "User").mkdir(parents=True)
-    (user / "User" / "settings.json").write_text(json.dumps({
-        "files.autoSave": "off", "workbench.startupEditor": "none",
-        "security.workspace.trust.enabled": False, "telemetry.telemetryLevel": "off",
-        "extensions.ignoreRecommendations": True, "workbench.tips.enabled": False,
-        "codesift.serverCommand": [str(REPO / ".venv/bin/codesift"), "serve"],
-        "codesift.rerank.backgroundEmbed": False}))
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache"), "HOME": str(tmp / "home")}
+    (user / "User" / "settings.json").write_text(json.dumps(settings))
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache"), "HOME": str(tmp / "home"),
+           **env_extra}
     (tmp / "home").mkdir()
     return workspace, user, extensions, env
 
 
-def start_code_server(tmp: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
-    workspace, user, extensions, env = prepare(tmp)
+def start_code_server(tmp: Path, settings: dict | None = None,
+                      env_extra: dict[str, str] | None = None
+                      ) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """A fresh code-server with the built .vsix, on a copy of the json package; by
+    default the extension is pointed at the repository's server."""
+    if settings is None:
+        settings = {**SETTINGS,
+                    "codesift.serverCommand": [str(REPO / ".venv/bin/codesift"), "serve"]}
+    workspace, user, extensions, env = prepare(tmp, settings, env_extra or {})
     vsix = max((REPO / "vscode-extension").glob("codesift-*.vsix"),
                key=lambda p: p.stat().st_mtime)
     base = [str(NODE), str(CODE_SERVER), "--user-data-dir", str(user),
@@ -331,6 +342,9 @@ def check_settings_change(page: Page, check: Check) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    parser.add_argument("--no-setup", action="store_true",
+                        help="skip the self-set-up case (it installs codesift's "
+                             "dependencies from the package index: minutes)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="codesift-vscode-e2e-"))
     server, port, workspace = start_code_server(tmp)
@@ -354,8 +368,11 @@ def main() -> int:
             except BaseException:
                 shot(page, "failure")
                 raise
-            finally:
-                browser.close()
+            if not args.no_setup:
+                from self_setup import check_self_setup
+
+                check_self_setup(browser, tmp / "setup", check)
+            browser.close()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

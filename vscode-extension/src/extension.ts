@@ -40,6 +40,7 @@ import {
   toLocations,
 } from './render';
 import { SearchController, type SearchState, type SearchTransport } from './search';
+import { ServerSetup, canImportCodesift, readyServer, shippedWheel } from './setup';
 import {
   CommandLineError,
   findOnPath,
@@ -252,7 +253,9 @@ class CodesiftExtension {
     await this.ensureClient();
   }
 
-  /** `codesift.serverCommand`, else `codesift serve` from PATH, else Python. */
+  /** `codesift.serverCommand`, else `codesift serve` from PATH, else the private
+   * environment set up for the shipped wheel, else Python with codesift installed, else
+   * an offer to set the private environment up. */
   private async resolveCommand(): Promise<ServerCommand> {
     const configured = vscode.workspace.getConfiguration(SECTION).get<unknown>('serverCommand');
     const inputs = {
@@ -261,13 +264,29 @@ class CodesiftExtension {
       pythonCommand: undefined as string[] | undefined,
       platform: process.platform,
     };
-    if (parseServerCommand(configured) === undefined) {
-      inputs.codesiftOnPath = findOnPath('codesift', process.env, process.platform, isExecutable);
-      if (inputs.codesiftOnPath === undefined) {
-        inputs.pythonCommand = await pythonFromExtension();
-      }
+    if (parseServerCommand(configured) !== undefined) {
+      return resolveServerCommand(inputs);
     }
-    return resolveServerCommand(inputs);
+    inputs.codesiftOnPath = findOnPath('codesift', process.env, process.platform, isExecutable);
+    if (inputs.codesiftOnPath !== undefined) {
+      return resolveServerCommand(inputs);
+    }
+    const wheel = shippedWheel(this.context.extensionPath);
+    const storage = this.context.globalStorageUri.fsPath;
+    const ready = wheel !== undefined ? readyServer(storage, wheel) : undefined;
+    if (ready !== undefined) {
+      return ready;
+    }
+    inputs.pythonCommand = await pythonFromExtension();
+    const viaPython = resolveServerCommand(inputs);
+    if (wheel === undefined || (await canImportCodesift(viaPython))) {
+      return viaPython;
+    }
+    const setUp = await new ServerSetup(storage, this.context.extensionPath, this.log).offer(
+      wheel,
+      inputs.pythonCommand,
+    );
+    return setUp ?? viaPython; // declined or failed: the start fails and says how to install
   }
 
   /** The mirrored server settings the user has set (unset ones are left to the server). */

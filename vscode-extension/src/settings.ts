@@ -242,7 +242,7 @@ export function findOnPath(
   return undefined;
 }
 
-export type CommandSource = 'setting' | 'path' | 'python-extension' | 'python-fallback';
+export type CommandSource = 'setting' | 'path' | 'private-env' | 'python-extension' | 'python-fallback';
 
 export interface ServerCommand {
   command: string;
