@@ -79,7 +79,9 @@ async def client(lsp_client: Client, workspace: Path, tmp_path: Path, tiny_model
     await open_folder(lsp_client, root, {"index": {"index_dir": str(tmp_path / "index")},
                                          "rerank": {"heavy_model": str(tiny_models[1]),
                                                     "interactive_budget_ms": 0,
-                                                    "background_embed": False}})
+                                                    "background_embed": False,
+                                                    # every stage runs: streaming is tested
+                                                    "confident_exit": 0}})
     yield
     await lsp_client.shutdown_session()
 

@@ -150,6 +150,21 @@ def test_symbol_query_with_clear_definition_exits_early(indexed):
     assert result.hits[0].symbol == "JSONDecoder.raw_decode"
 
 
+def test_a_confident_light_ranking_skips_the_heavy_stage(indexed):
+    workspace, store = indexed
+    def run(threshold: float):
+        config = dataclasses.replace(workspace.config, rerank=dataclasses.replace(
+            workspace.config.rerank, confident_exit=threshold))
+        return Searcher(store, config).search(SearchRequest("wrap text paragraphs"))
+    sure = run(1e-9)  # any confidence clears it
+    light, heavy = sure.stages
+    assert light.ran and not heavy.ran
+    assert heavy.reason.startswith("early exit: confident after the light stage (")
+    assert sure.confidence is not None and all("heavy" not in h.scores for h in sure.hits)
+    assert run(0.0).stages[1].ran  # 0 switches it off
+    assert run(1.0).stages[1].ran  # never that sure
+
+
 def test_light_only_when_heavy_is_off(indexed):
     workspace, store = indexed
     config = dataclasses.replace(workspace.config, rerank=dataclasses.replace(

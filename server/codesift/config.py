@@ -124,6 +124,10 @@ class RerankConfig:
     # symbol queries: skip the heavy model when the best candidate is an exact
     # definition whose fused score leads the next by at least this margin
     early_exit_margin: float = 0.05
+    # natural-language questions: skip the heavy model when the search's confidence after
+    # the light stage (codesift.confidence) is at least this; 0 switches it off. Chosen on
+    # the written tuning split: same MRR@10, 11% fewer heavy runs
+    confident_exit: float = 0.48
     # the language server's latency budget for the model stages of one search (ms);
     # what is left unscored is embedded in idle time afterwards. The CLI has none.
     interactive_budget_ms: int = 200

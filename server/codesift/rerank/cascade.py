@@ -16,6 +16,7 @@ import math
 import time
 from collections.abc import Iterator, Sequence
 
+from ..confidence import confidence
 from ..config import RerankConfig
 from ..errors import Cancelled, ModelError
 from ..index.store import Chunk, Store, chunk_body, document_key
@@ -88,6 +89,20 @@ def early_exit_reason(analysis: QueryAnalysis, pool: Sequence[Candidate],
             f"(>= {margin:.2f})")
 
 
+def confident_exit_reason(analysis: QueryAnalysis, ranking: Sequence[Candidate],
+                          threshold: float) -> str | None:
+    """Why the heavy model is not needed: the light stage's ranking of a question is
+    already as sure as the threshold asks (the calibrated search confidence)."""
+    if threshold <= 0 or analysis.route != "natural" or not ranking:
+        return None
+    if "light" not in ranking[0].scores:
+        return None  # the light stage did not rank it
+    sure = confidence(analysis.route, [c.scores for c in ranking[:10]])
+    if sure is None or sure < threshold:
+        return None
+    return f"early exit: confident after the light stage ({sure:.2f} >= {threshold:.2f})"
+
+
 class Cascade:
     """Runs the model stages over a candidate pool; reuse it across queries."""
 
@@ -122,8 +137,9 @@ class Cascade:
                 ranking = ranked
                 report.candidates_out = min(len(ranking), c.light_keep)
                 yield Snapshot("light", ranking[:limit], list(reports), dict(state.timings))
-        heavy_skip = skip or exit_reason or ("" if c.heavy_model else
-                                             "rerank.heavy_model is empty")
+        heavy_skip = (skip or exit_reason or ("" if c.heavy_model else
+                                              "rerank.heavy_model is empty")
+                      or confident_exit_reason(analysis, ranking, c.confident_exit))
         if not heavy_skip and deadline is not None and time.monotonic() >= deadline:
             heavy_skip = "time budget spent before the heavy stage"
         if heavy_skip:

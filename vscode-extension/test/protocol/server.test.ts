@@ -236,7 +236,7 @@ describe('codesift serve over stdio (protocol)', function () {
     }
     // deterministic stages on a slow machine: the model stages are never cut short by
     // the interactive latency budget
-    baseSettings = { index: { index_dir: indexDir }, rerank: { interactive_budget_ms: 0 } };
+    baseSettings = { index: { index_dir: indexDir }, rerank: { interactive_budget_ms: 0, confident_exit: 0 } };
     session = new Session(argv, tmp);
     const rootUri = pathToFileURL(workspace).toString();
     initializeResult = await session.request('initialize', {
