@@ -382,6 +382,12 @@ local function run()
       qf_win = win
     end
   end
+  local list_marks = 0
+  for _, m in ipairs(vim.fn.getmatches(qf_win)) do
+    list_marks = list_marks + (m.group == "CodeSiftMatch" and 1 or 0)
+  end
+  check("the query's words are highlighted in the quickfix window", list_marks == 1,
+    vim.inspect(vim.fn.getmatches(qf_win)))
   vim.api.nvim_set_current_win(qf_win)
   vim.api.nvim_win_set_cursor(qf_win, { 2, 0 })
   vim.cmd("normal \r") -- <CR> as a user presses it (through the plugin's mapping)

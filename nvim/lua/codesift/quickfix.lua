@@ -104,6 +104,13 @@ function M.view()
       -- every later snapshot REPLACES the list, it never appends
       vim.fn.setqflist({}, "r", { id = state.qf_id, title = title, items = items })
     end
+    for _, win in ipairs(vim.api.nvim_list_wins()) do
+      local buf = vim.api.nvim_win_get_buf(win)
+      if vim.bo[buf].buftype == "quickfix" and vim.fn.getwininfo(win)[1].loclist == 0
+        and vim.fn.getqflist({ id = 0 }).id == state.qf_id then
+        why.highlight_list(win, snapshot.results)
+      end
+    end
     if final and #items == 0 then
       vim.notify("codesift: no results for " .. state.query, vim.log.levels.INFO)
     elseif final and type(snapshot.confidence_note) == "string" then

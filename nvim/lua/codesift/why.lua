@@ -58,6 +58,53 @@ function M.highlight(bufnr, result)
   return count
 end
 
+--- The words of the query as they appear in the results' snippets ("parse", "Header").
+function M.matched_words(results)
+  local seen, words = {}, {}
+  for _, result in ipairs(results or {}) do
+    local why = type(result) == "table" and result.why or nil
+    if type(why) == "table" and type(why.matched) == "table" and type(result.snippet) == "string" then
+      local lines = vim.split(result.snippet, "\n", { plain = true })
+      for _, m in ipairs(why.matched) do
+        local line = lines[m.line + 1]
+        if line ~= nil then
+          local s, e = vim.fn.byteidxcomp(line, m.start), vim.fn.byteidxcomp(line, m["end"])
+          local word = (s >= 0 and e > s) and line:sub(s + 1, e) or ""
+          if #word >= 2 and not seen[word:lower()] then
+            seen[word:lower()] = true
+            table.insert(words, word)
+          end
+        end
+      end
+    end
+  end
+  return words
+end
+
+--- Highlights the matched words in the quickfix window `win` (one match per window,
+--- replaced with each snapshot).
+function M.highlight_list(win, results)
+  if not vim.api.nvim_win_is_valid(win) then
+    return
+  end
+  local old = vim.w[win].codesift_match
+  if old then
+    pcall(vim.fn.matchdelete, old, win)
+    vim.w[win].codesift_match = nil
+  end
+  local words = M.matched_words(results)
+  if #words == 0 then
+    return
+  end
+  local escaped = {}
+  for _, word in ipairs(words) do
+    table.insert(escaped, (word:gsub("\\", "\\\\")))
+  end
+  -- only in the entry's text, after "file|lines|" (the file name holds query words too)
+  local pattern = "\\c\\(^[^|]*|[^|]*|.*\\)\\@<=\\V\\(" .. table.concat(escaped, "\\|") .. "\\)"
+  vim.w[win].codesift_match = vim.fn.matchadd("CodeSiftMatch", pattern, 10, -1, { window = win })
+end
+
 --- The results the user sees for a search: the answer, else the latest snapshot.
 local function shown(state)
   local snapshot = state.result or state.snapshot
