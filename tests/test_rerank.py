@@ -16,6 +16,7 @@ from codesift.index.indexer import sync
 from codesift.rerank.document import Document, fit, head_length
 from codesift.rerank.onnx import OnnxModel
 from codesift.rerank.scorers import ModelPool
+from codesift.retrieve import dense
 from codesift.search import Searcher, SearchRequest
 from codesift.workspace import Workspace
 
@@ -163,6 +164,28 @@ def test_a_confident_light_ranking_skips_the_heavy_stage(indexed):
     assert sure.confidence is not None and all("heavy" not in h.scores for h in sure.hits)
     assert run(0.0).stages[1].ran  # 0 switches it off
     assert run(1.0).stages[1].ran  # never that sure
+
+
+def test_auto_strategy_ranks_again_with_dense_candidates_when_unsure(indexed):
+    workspace, store = indexed
+    def run(threshold: float):
+        config = dataclasses.replace(
+            workspace.config,
+            retrieve=dataclasses.replace(workspace.config.retrieve, strategy="auto",
+                                         min_confidence=threshold),
+            rerank=dataclasses.replace(workspace.config.rerank, confident_exit=0.0))
+        dense.refresh(store, config)  # the static vectors the dense generator reads
+        return list(Searcher(store, config).stream(SearchRequest("wrap text paragraphs")))
+    def dense_found(result):
+        return [h for h in result.hits if h.why and any(f.source == "dense"
+                                                        for f in h.why.found_by)]
+    sure = run(0.0)  # never unsure: one pass over the lexical pool
+    assert [s.stage for s in sure] == ["candidates", "light", "final"]
+    assert not dense_found(sure[-1])
+    unsure = run(1.0)  # always unsure: a second pass with the dense candidates
+    assert [s.stage for s in unsure] == ["candidates", "light", "light", "final"]
+    assert unsure[-1].pool > sure[-1].pool and dense_found(unsure[-1])
+    assert all(s.ran for s in unsure[-1].stages)
 
 
 def test_light_only_when_heavy_is_off(indexed):

@@ -46,6 +46,16 @@ def scores_of(searcher: Searcher, query: EvalQuery, rerank: bool) -> Scores:
     return query_scores(query, _ranked(hits))
 
 
+def number(value: str) -> Any:
+    """A setting's value from the command line: int, float, or the string itself."""
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
 def embed_everything(searcher: Searcher) -> None:
     """Every chunk's light-model vector, as the language server's idle time leaves them."""
     cursor = 0
@@ -114,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     retrieve: dict[str, Any] = {"strategy": args.strategy} if args.strategy else {}
     for item in args.retrieve:
         key, _, value = item.partition("=")
-        retrieve[key] = int(value) if value.isdigit() else value
+        retrieve[key] = number(value)
     if retrieve:
         overrides["retrieve"] = retrieve
     approaches = args.approaches.split(",")

@@ -79,11 +79,12 @@ class RetrieveConfig:
     )
     regex_timeout_ms: int = 1000
     # dense candidates from a static embedding of every chunk: "hybrid" adds them to every
-    # natural-language pool, "auto" only when the lexical pool looks weak, "lexical" never
+    # natural-language pool, "auto" ranks again with them when the search's confidence
+    # (codesift.confidence) is below min_confidence, "lexical" never
     strategy: Literal["hybrid", "auto", "lexical"] = "hybrid"
     dense_model: str = "wordllama-l2"  # "" switches dense candidates off
     dense_keep: int = 20  # places in the pool reserved for dense candidates
-    min_confidence: float = 0.5  # "auto": the lexical pool's top fused score below this
+    min_confidence: float = 0.5  # "auto": rank again with dense candidates below this
     # places reserved for the light model's nearest chunks once every chunk has its vector
     # (background embedding, or ``codesift index --embed``); 0 switches them off
     embedded_keep: int = 0

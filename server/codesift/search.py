@@ -21,7 +21,7 @@ from .index.search_log import LogEntry, SearchLog
 from .index.store import Store
 from .kinds import Route, SnapshotStage
 from .query import QueryAnalysis, analyze
-from .rerank.stages import CancelCheck, StageReport, lexical_snapshots, skip_reason
+from .rerank.stages import CancelCheck, Snapshot, StageReport, lexical_snapshots, skip_reason
 from .retrieve.candidate import Candidate, Filters
 from .retrieve.embedded import EmbeddedChunks, mark_complete
 from .retrieve.fuse import fuse, with_reserved
@@ -156,9 +156,11 @@ class Searcher:
             self._cascade = Cascade(self.store, self.config.rerank, self.models)
         return self._cascade
 
-    def candidates(self, request: SearchRequest, timings: dict[str, float]
-                   ) -> tuple[QueryAnalysis, list[Candidate]]:
-        """The fused candidate pool (before any reranking)."""
+    def candidates(self, request: SearchRequest, timings: dict[str, float],
+                   dense: bool | None = None) -> tuple[QueryAnalysis, list[Candidate]]:
+        """The fused candidate pool (before any reranking). Dense candidates join it with
+        ``retrieve.strategy = "hybrid"`` (or ``dense=True``); ``auto`` adds them in a second
+        pass only when the first ranking is unsure (``_auto``)."""
         rc = self.config.retrieve
         clock = time.perf_counter()
 
@@ -182,8 +184,7 @@ class Searcher:
         weights = rc.symbol_weights if analysis.route == "symbol" else rc.weights
         pool = fuse(by_source, weights, rc.pool_size)
         lap("fuse")
-        if rc.strategy == "hybrid" or (rc.strategy == "auto" and (
-                not pool or pool[0].score < rc.min_confidence)):
+        if dense if dense is not None else rc.strategy == "hybrid":
             for generator in generators:
                 if generator.semantic:
                     found = generator.candidates(analysis, rc.dense_keep * 3, allowed)
@@ -235,6 +236,10 @@ class Searcher:
         snapshots = (lexical_snapshots(pool, request.limit, skip, self.config.rerank.heavy_model)
                      if skip else self.cascade.run(analysis, pool, request.limit, cancel,
                                                    request.rerank, deadline))
+        pools = [pool]
+        if (not skip and analysis.route == "natural"
+                and self.config.retrieve.strategy == "auto"):
+            snapshots = self._auto(request, analysis, snapshots, pools, cancel, deadline)
         explainer = Explainer(analysis)
         for snap in snapshots:
             clock = time.perf_counter()
@@ -245,7 +250,31 @@ class Searcher:
             yield SearchResult(request.query, analysis.route, hits, dict(timings), analysis,
                                snap.stage, list(snap.stages),
                                confidence(analysis.route, [h.scores for h in hits]),
-                               search_id, len(pool))
+                               search_id, len(pools[-1]))
+
+    def _auto(self, request: SearchRequest, analysis: QueryAnalysis,
+              snapshots: Iterator[Snapshot], pools: list[list[Candidate]],
+              cancel: CancelCheck | None, deadline: float | None) -> Iterator[Snapshot]:
+        """``retrieve.strategy = "auto"``: when the ranking of the lexical pool is unsure
+        (its confidence below ``retrieve.min_confidence``), rank again with the dense
+        candidates added; the second pass finds most embeddings and scores cached."""
+        final = None
+        for snap in snapshots:
+            if snap.stage != "final":
+                yield snap
+            else:
+                final = snap
+        assert final is not None
+        sure = confidence(analysis.route, [c.scores for c in final.candidates])
+        if sure is None or sure >= self.config.retrieve.min_confidence:
+            yield final
+            return
+        _, wider = self.candidates(request, {}, dense=True)
+        pools.append(wider)
+        for snap in self.cascade.run(analysis, wider, request.limit, cancel, request.rerank,
+                                     deadline):
+            if snap.stage != "candidates":  # the clients saw the ranking move on already
+                yield snap
 
     def prefetch(self, request: SearchRequest, cancel: CancelCheck | None = None) -> int:
         """Embed the light model's missing candidates for a query (idle-time work after a
