@@ -12,12 +12,6 @@ from codesift.workspace import Workspace
 from .conftest import copy_packages, make_config
 
 
-def embed_all(searcher: Searcher) -> None:
-    cursor = 0
-    while cursor >= 0 and (stepped := searcher.embed_pending(256, cursor)) is not None:
-        cursor = stepped[1]
-
-
 def embedded_sources(searcher: Searcher, query: str) -> list[str]:
     _, pool = searcher.candidates(SearchRequest(query), {})
     return [c.path for c in pool if "embedded" in c.scores]
@@ -35,7 +29,7 @@ def test_embedded_candidates_after_a_complete_pass(tmp_path: Path):
         query = "turn python objects into a text string"
         assert embedded_sources(searcher, query) == []  # no vectors yet: nothing waits
         assert not searcher.mark_embedded()  # coverage incomplete: not recorded
-        embed_all(searcher)
+        searcher.embed_all()  # walks the index, then records the complete pass
         assert searcher.mark_embedded()
         assert Searcher(store, config).embedded.ready(
             searcher._light_bi_encoder().cache_id)  # type: ignore[union-attr]

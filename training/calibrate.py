@@ -27,8 +27,6 @@ from typing import Any
 
 from .common import read_jsonl, stable_hash, write_jsonl
 
-FEATURES = ("light_top", "light_lead", "heavy_lead", "exact", "keyword")
-
 
 def collect_rows(searcher: Any, queries: list[Any]) -> list[dict]:
     from codesift.confidence import features
@@ -102,6 +100,8 @@ def quartile_table(values: list[float], right: list[bool]) -> list[dict]:
 def cmd_fit(args: argparse.Namespace) -> int:
     import numpy as np
     from sklearn.linear_model import LogisticRegression
+
+    from codesift.confidence import FEATURES
 
     rows = list(read_jsonl(args.rows))
     x = np.array([r["features"] for r in rows], dtype=np.float64)

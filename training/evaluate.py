@@ -56,14 +56,6 @@ def number(value: str) -> Any:
     return value
 
 
-def embed_everything(searcher: Searcher) -> None:
-    """Every chunk's light-model vector, as the language server's idle time leaves them."""
-    cursor = 0
-    while cursor >= 0 and (stepped := searcher.embed_pending(256, cursor)) is not None:
-        cursor = stepped[1]
-    searcher.mark_embedded()
-
-
 def run_package(root: Path, rows: list[dict], overrides: dict[str, Any], work: Path,
                 approaches: list[str], pools: list[float], embed_all: bool = False
                 ) -> dict[str, list[Scores]]:
@@ -76,7 +68,8 @@ def run_package(root: Path, rows: list[dict], overrides: dict[str, Any], work: P
         sync(workspace, store)
         dense.refresh(store, config)
         if embed_all:
-            embed_everything(Searcher(store, config, ModelPool(config.rerank, store)))
+            # every chunk's light-model vector, as the language server's idle time leaves them
+            Searcher(store, config, ModelPool(config.rerank, store)).embed_all()
         queries = [EvalQuery(r["query"], tuple(Target(t["path"], t["start_line"],
                                                       t["end_line"]) for t in r["targets"]))
                    for r in rows]

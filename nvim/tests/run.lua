@@ -325,14 +325,14 @@ local function run()
     end
   end
   check("snapshots are not passed to the default $/progress handler", not snapshot_leak)
-  local qf_window = false
+  local qf_win = nil -- the quickfix window, if one is open
   for _, win in ipairs(vim.api.nvim_list_wins()) do
     if vim.bo[vim.api.nvim_win_get_buf(win)].buftype == "quickfix" then
-      qf_window = true
+      qf_win = win
     end
   end
   check("the quickfix window is open and the cursor stayed in the file",
-    qf_window and vim.api.nvim_get_current_buf() == source_buf)
+    qf_win ~= nil and vim.api.nvim_get_current_buf() == source_buf)
 
   local lines_ok, text_ok, files_ok = true, true, true
   local found_def = nil
@@ -376,12 +376,6 @@ local function run()
   check("each entry says why it is there ([keyword #3 → light #1 ...])",
     qf.items[1].text:find("%[.+ #%d+.*%]$") ~= nil, qf.items[1].text)
   check("the final title tells how sure the search is", qf.title:find("confidence", 1, true) ~= nil, qf.title)
-  local qf_win = nil
-  for _, win in ipairs(vim.api.nvim_list_wins()) do
-    if vim.bo[vim.api.nvim_win_get_buf(win)].buftype == "quickfix" then
-      qf_win = win
-    end
-  end
   local list_marks = 0
   for _, m in ipairs(vim.fn.getmatches(qf_win)) do
     list_marks = list_marks + (m.group == "CodeSiftMatch" and 1 or 0)

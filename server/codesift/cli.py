@@ -97,11 +97,7 @@ def _embed_with_progress(workspace: Workspace, store: Store, console: Console) -
                   TimeElapsedColumn(), console=console, transient=True,
                   disable=not console.is_terminal) as progress:
         task = progress.add_task("embed", total=coverage[1], completed=coverage[0])
-        cursor = 0
-        while cursor >= 0 and (stepped := searcher.embed_pending(256, cursor)) is not None:
-            cursor = stepped[1]
-            progress.advance(task, stepped[0])
-    searcher.mark_embedded()
+        searcher.embed_all(lambda embedded: progress.advance(task, embedded))
     return (searcher.embedding_coverage() or coverage)[0]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -308,6 +308,16 @@ class Searcher:
         model is not a bi-encoder."""
         scorer = self._light_bi_encoder()
         return None if scorer is None else self.models.embeddings.coverage(scorer.cache_id)
+
+    def embed_all(self, on_step: Callable[[int], None] | None = None) -> None:
+        """Embed every chunk the light model has not seen, in one walk over the index
+        (``on_step(embedded)`` after each batch), then record a complete pass."""
+        cursor = 0
+        while cursor >= 0 and (stepped := self.embed_pending(256, cursor)) is not None:
+            cursor = stepped[1]
+            if on_step is not None:
+                on_step(stepped[0])
+        self.mark_embedded()
 
     def mark_embedded(self) -> bool:
         """After a pass over the index: if every chunk has its light-model vector, record it,

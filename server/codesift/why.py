@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .query import QueryAnalysis
+from .retrieve.ast import EXACT_NOCASE
 
 # word parts: runs of lower-case letters after an optional capital, capital runs, digits
 PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
@@ -59,9 +60,14 @@ class Found:
     rank: int
     score: float
 
+    @property
+    def exact(self) -> bool:
+        """An exact (case-insensitive) definition name match, as the early exit reads it."""
+        return self.source == "ast" and self.score >= EXACT_NOCASE
+
     def label(self) -> str:
         name = SOURCE_LABELS.get(self.source, self.source)
-        if self.source == "ast" and self.score >= 0.9:
+        if self.exact:
             return "symbol exact"
         return f"{name} #{self.rank}"
 
@@ -83,7 +89,7 @@ class Why:
 
     def summary(self) -> str:
         """"keyword #3 → light #1 → heavy #1", the short line editors show."""
-        exact = [f for f in self.found_by if f.source == "ast" and f.score >= 0.9]
+        exact = [f for f in self.found_by if f.exact]
         first = exact[0] if exact else min(self.found_by, key=lambda f: f.rank, default=None)
         parts = [first.label()] if first is not None else []
         parts += [f"{s.stage} #{s.rank}" for s in self.stages]
