@@ -66,6 +66,9 @@ SETTINGS = {
     "codesift.rerank.backgroundEmbed": False}
 
 
+MACHINE_SCOPED = frozenset({"codesift.serverCommand"})
+
+
 def prepare(tmp: Path, settings: dict, env_extra: dict[str, str]
             ) -> tuple[Path, Path, Path, dict[str, str]]:
     workspace = tmp / "ws"
@@ -73,7 +76,14 @@ def prepare(tmp: Path, settings: dict, env_extra: dict[str, str]
                     ignore=shutil.ignore_patterns("__pycache__"))
     user, extensions = tmp / "user", tmp / "extensions"
     (user / "User").mkdir(parents=True)
-    (user / "User" / "settings.json").write_text(json.dumps(settings))
+    (user / "Machine").mkdir(parents=True)
+    # machine-scoped settings (codesift.serverCommand) are read from the remote machine's
+    # settings in code-server, as in any remote window: user settings are ignored for them
+    # once the configuration reloads
+    machine = {k: v for k, v in settings.items() if k in MACHINE_SCOPED}
+    (user / "User" / "settings.json").write_text(json.dumps(
+        {k: v for k, v in settings.items() if k not in MACHINE_SCOPED}))
+    (user / "Machine" / "settings.json").write_text(json.dumps(machine))
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache"), "HOME": str(tmp / "home"),
            **env_extra}
     (tmp / "home").mkdir()
@@ -321,7 +331,9 @@ def toggle_enable(page: Page) -> None:
     """Flips codesift.enable in the Settings editor, as a user would."""
     for _ in range(2):  # close a peek or hover first
         page.keyboard.press("Escape")
-    page.locator(".editor-group-container .monaco-editor .view-lines").first.click()
+    lines = page.locator(".editor-group-container .monaco-editor .view-lines")
+    if lines.count():
+        lines.first.click()
     command(page, "Preferences: Open Settings (UI)")
     page.locator(".settings-editor").first.wait_for(timeout=15_000)
     time.sleep(1.0)  # the search box takes the focus when the editor opens
@@ -342,6 +354,11 @@ def check_settings_change(page: Page, check: Check) -> None:
     text = wait_status(page, r"CodeSift: off")
     shot(page, "turned-off")
     check("codesift.enable off stops the server and says so", "CodeSift: off" in text,
+          text.replace("\n", " ")[-60:])
+    toggle_enable(page)
+    text = wait_status(page, r"CodeSift: [\d,]+ files", 120)
+    shot(page, "turned-on")
+    check("codesift.enable on again starts the server", bool(re.search(r"[\d,]+ files", text)),
           text.replace("\n", " ")[-60:])
 
 

@@ -58,6 +58,7 @@ const SECTION = 'codesift';
 const SEARCH_DEBOUNCE_MS = 120;
 const STATUS_POLL_MS = 2000;
 const PYTHON_API_TIMEOUT_MS = 5000;
+const START_SETTLE_MS = 30_000;
 
 let extension: CodesiftExtension | undefined;
 
@@ -240,6 +241,10 @@ class CodesiftExtension {
     const client = this.client;
     this.client = undefined;
     if (client !== undefined) {
+      // after a crash the client restarts the server by itself; a client caught starting
+      // cannot be stopped and would keep its commands registered, so the next client
+      // could not register them: let the start settle first
+      await settled(client, START_SETTLE_MS);
       try {
         await client.dispose(); // stops the server first when it runs
       } catch (error) {
@@ -250,6 +255,8 @@ class CodesiftExtension {
 
   private async restart(): Promise<void> {
     await this.stop();
+    this.progress.reset();
+    this.refreshStatusBar();
     await this.ensureClient();
   }
 
@@ -308,6 +315,8 @@ class CodesiftExtension {
       return;
     }
     if (event.affectsConfiguration(`${SECTION}.enable`)) {
+      this.progress.reset();
+      this.refreshStatusBar(); // "off", or "starting" until the new server reports
       const change = isEnabled() ? this.restart() : this.stop();
       void change.then(() => this.refreshStatusBar()).catch((error: unknown) => this.showError(error));
       return;
@@ -562,6 +571,26 @@ function keepItemOrder(picker: vscode.QuickPick<vscode.QuickPickItem>): void {
   } catch {
     // not supported: the default order applies
   }
+}
+
+/** Resolves once the client is no longer starting (or after `ms`). */
+function settled(client: LanguageClient, ms: number): Promise<void> {
+  if (client.state !== State.Starting) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    const listener = client.onDidChangeState((event) => {
+      if (event.newState !== State.Starting) {
+        done();
+      }
+    });
+    function done(): void {
+      clearTimeout(timer);
+      listener.dispose();
+      resolve();
+    }
+  });
 }
 
 /** `codesift.enable`: off means no server for this workspace. */

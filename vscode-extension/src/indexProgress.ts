@@ -98,6 +98,14 @@ export class IndexProgress {
     this.embedding.clear();
   }
 
+  /** A new server: nothing known yet (its status says "starting" until it reports). */
+  reset(): void {
+    this.clearRuns();
+    this.status = undefined;
+    this.failed = undefined;
+    this.lastMessage = undefined;
+  }
+
   setStatus(status: Status): void {
     this.status = status;
   }
@@ -141,7 +149,7 @@ export class IndexProgress {
         .join('\n');
       return { text: `$(search) CodeSift: ${formatNumber(files)} files`, tooltip };
     }
-    return { text: '$(search) CodeSift', tooltip: 'CodeSift: starting…\nClick for status.' };
+    return { text: '$(sync~spin) CodeSift: starting…', tooltip: 'CodeSift: starting…\nClick for status.' };
   }
 }
 

@@ -24,9 +24,17 @@ describe('status bar (indexing progress)', () => {
     assert.match(progress.view().text, /CodeSift: [\d,]+ files/);
   });
 
+  it('forgets the old server on reset: starting, not its file count or failure', () => {
+    const progress = new IndexProgress();
+    progress.setStatus(status());
+    progress.setFailed('the language server is not running');
+    progress.reset();
+    assert.equal(progress.view().text, '$(sync~spin) CodeSift: starting…');
+  });
+
   it('shows the percentage while indexing, then the file count', () => {
     const progress = new IndexProgress();
-    assert.equal(progress.view().text, '$(search) CodeSift');
+    assert.equal(progress.view().text, '$(sync~spin) CodeSift: starting…');
     progress.onProgress('codesift-index-1', { kind: 'begin', title: 'Indexing app', message: '0/5,000 files', percentage: 0 });
     assert.equal(progress.indexing, true);
     assert.equal(progress.view().text, '$(sync~spin) CodeSift: indexing 0%');
