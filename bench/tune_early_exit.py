@@ -15,8 +15,9 @@ import json
 import random
 from pathlib import Path
 
-from codesift.config import load_config
+from codesift.config import Config, load_config
 from codesift.index.indexer import sync
+from codesift.index.store import Store
 from codesift.query import analyze
 from codesift.rerank.cascade import early_exit_reason
 from codesift.search import Searcher, SearchRequest
@@ -25,8 +26,29 @@ from codesift.workspace import Workspace
 MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def identifier_queries(store: Store, per_kind: int, seed: int = 7
+                       ) -> list[tuple[str, list[tuple]]]:
+    """(query, definitions that answer it): names defined once, their dotted paths, and
+    names defined in 2 to 20 places; each definition is (name, path, file, start, end)."""
+    rows = store.conn.execute(
+        "SELECT s.name, s.path, f.path, s.start_line, s.end_line FROM symbols s"
+        " JOIN files f ON f.id = s.file_id WHERE s.kind IN ('function','method','class')"
+    ).fetchall()
+    by_name: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_name.setdefault(row[0], []).append(row)
+    rng = random.Random(seed)
+    unique = [v for k, v in by_name.items() if len(v) == 1 and len(k) > 3]
+    shared = [v for k, v in by_name.items() if 2 <= len(v) <= 20 and not k.startswith("__")]
+    queries = [(v[0][0], v) for v in rng.sample(unique, per_kind)]
+    queries += [(v[0][1], v) for v in rng.sample(unique, per_kind) if "." in v[0][1]]
+    queries += [(v[0][0], v) for v in rng.sample(shared, per_kind)]
+    return queries
+
+
+def indexed(description: str) -> tuple[argparse.Namespace, Config, Store]:
+    """``--root``, ``--index-dir``, ``--per-kind`` parsed; the root indexed and open."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--root", type=Path, required=True)
     parser.add_argument("--index-dir", required=True)
     parser.add_argument("--per-kind", type=int, default=80)
@@ -35,19 +57,12 @@ def main() -> None:
     workspace = Workspace(args.root.resolve(), config)
     store = workspace.open_store()
     sync(workspace, store)
-    rows = store.conn.execute(
-        "SELECT s.name, s.path, f.path, s.start_line, s.end_line FROM symbols s"
-        " JOIN files f ON f.id = s.file_id WHERE s.kind IN ('function','method','class')"
-    ).fetchall()
-    by_name: dict[str, list[tuple]] = {}
-    for row in rows:
-        by_name.setdefault(row[0], []).append(row)
-    rng = random.Random(7)
-    unique = [v for k, v in by_name.items() if len(v) == 1 and len(k) > 3]
-    shared = [v for k, v in by_name.items() if 2 <= len(v) <= 20 and not k.startswith("__")]
-    queries = [(v[0][0], v) for v in rng.sample(unique, args.per_kind)]
-    queries += [(v[0][1], v) for v in rng.sample(unique, args.per_kind) if "." in v[0][1]]
-    queries += [(v[0][0], v) for v in rng.sample(shared, args.per_kind)]
+    return args, config, store
+
+
+def main() -> None:
+    args, config, store = indexed(__doc__.split("\n")[0])
+    queries = identifier_queries(store, args.per_kind)
     searcher = Searcher(store, config)
     outcomes = []
     for text, targets in queries:

@@ -38,6 +38,7 @@ def test_codesift_toml_wins_over_pyproject(tmp_path):
     ({"retrieve": {"weights": {"keyword": "high"}}}, "'retrieve.weights.keyword'"),
     ({"scan": {"exclude_dirs": "node_modules"}}, "'scan.exclude_dirs'"),
     ({"index": 3}, "'index' must be a table"),
+    ({"rerank": {"heavy_fusion": "linear"}}, "should be one of 'learned', 'rank'"),
 ])
 def test_unknown_keys_and_wrong_types_name_the_key(data, needle):
     with pytest.raises(ConfigError, match=needle.replace("(", r"\(").replace("'", "'")):

@@ -22,6 +22,7 @@ import argparse
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,32 +45,37 @@ def collect_rows(searcher: Any, queries: list[Any]) -> list[dict]:
     return rows
 
 
+def split_jobs(args: argparse.Namespace) -> Iterator[tuple[Path, Path, list[Any], str]]:
+    """(root, index folder, questions, package) for ``--queries`` over ``--root``, or for
+    every package of ``--split``."""
+    from codesift.evaluation.metrics import EvalQuery, Target, load_queries
+
+    from .written import RESOLVED, packages
+
+    if args.queries:
+        yield args.root, args.index_dir, load_queries(args.queries), args.root.name
+        return
+    by: dict[str, list[dict]] = defaultdict(list)
+    for row in read_jsonl(RESOLVED / f"{args.split}.jsonl"):
+        by[row["package"]].append(row)
+    known = packages()
+    for name, rows in sorted(by.items()):
+        root = known[name].root()
+        assert root is not None, f"{name}: sources not installed"
+        queries = [EvalQuery(r["query"], tuple(Target(t["path"], t["start_line"],
+                                                      t["end_line"]) for t in r["targets"]))
+                   for r in rows]
+        yield root, args.work / f"{stable_hash(str(root)):x}", queries, name
+
+
 def cmd_collect(args: argparse.Namespace) -> int:
     from codesift.config import load_config
-    from codesift.evaluation.metrics import EvalQuery, Target, load_queries
     from codesift.index.indexer import sync
     from codesift.search import Searcher
     from codesift.workspace import Workspace
 
-    from .written import RESOLVED, packages
-
-    jobs: list[tuple[Path, Path, list[Any]]] = []
-    if args.queries:
-        jobs.append((args.root, args.index_dir, load_queries(args.queries)))
-    else:
-        by: dict[str, list[dict]] = defaultdict(list)
-        for row in read_jsonl(RESOLVED / f"{args.split}.jsonl"):
-            by[row["package"]].append(row)
-        known = packages()
-        for name, rows in sorted(by.items()):
-            root = known[name].root()
-            assert root is not None, f"{name}: sources not installed"
-            queries = [EvalQuery(r["query"], tuple(Target(t["path"], t["start_line"],
-                                                          t["end_line"]) for t in r["targets"]))
-                       for r in rows]
-            jobs.append((root, args.work / f"{stable_hash(str(root)):x}", queries))
     out: list[dict] = []
-    for root, index_dir, queries in jobs:
+    for root, index_dir, queries, _ in split_jobs(args):
         config = load_config(root, {"index": {"index_dir": str(index_dir)}})
         workspace = Workspace(root, config)
         store = workspace.open_store()
@@ -124,23 +130,29 @@ def cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_collect_fit(argv: list[str] | None, description: str, what: str
+                      ) -> argparse.Namespace:
+    """The ``collect`` / ``fit`` command line that calibrate.py and fusion.py share."""
+    parser = argparse.ArgumentParser(description=description)
     sub = parser.add_subparsers(dest="command", required=True)
-    collect = sub.add_parser("collect", help="features and top-1 labels of a question set")
+    collect = sub.add_parser("collect", help=f"{what} of a question set")
     collect.add_argument("--split", choices=("tune", "dev", "train"), default="tune")
     collect.add_argument("--queries", type=Path, default=None)
     collect.add_argument("--root", type=Path, default=None)
     collect.add_argument("--index-dir", type=Path, default=None)
     collect.add_argument("--work", type=Path, default=Path("/tmp/codesift-written-eval"))
     collect.add_argument("--out", type=Path, required=True)
-    fit = sub.add_parser("fit", help="fit the logistic model on collected rows")
+    fit = sub.add_parser("fit", help="fit on the collected tuning rows")
     fit.add_argument("rows", type=Path)
     fit.add_argument("--out", type=Path, required=True)
     fit.add_argument("--report", type=Path, action="append", default=[])
-    args = parser.parse_args(argv)
-    return cmd_collect(args) if args.command == "collect" else cmd_fit(args)
+    return parser.parse_args(argv)
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_collect_fit(argv, __doc__.split("\n\n")[0],
+                             "features and top-1 labels")
+    return cmd_collect(args) if args.command == "collect" else cmd_fit(args)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,7 +12,7 @@ import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_type_hints
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import dacite
 
@@ -121,6 +121,10 @@ class RerankConfig:
     heavy_lexical_weight: float = 0.0
     # the heavy stage keeps part of the light stage's order (three-way rank fusion)
     heavy_light_weight: float = 0.7
+    # "learned": the heavy stage's order is a linear model over the light and heavy scores
+    # and ranks (models/fusion.json, fitted on the tuning split); "rank": the rank fusion
+    # above (also the fallback when the weights cannot be read)
+    heavy_fusion: Literal["learned", "rank"] = "learned"
     rrf_k: float = 3.0
     # symbol queries: skip the heavy model when the best candidate is an exact
     # definition whose fused score leads the next by at least this margin
@@ -188,6 +192,8 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _type_name(tp: Any) -> str:
+    if get_origin(tp) is Literal:
+        return "one of " + ", ".join(repr(v) for v in get_args(tp))
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
 

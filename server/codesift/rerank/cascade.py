@@ -4,7 +4,9 @@ Stage 0 is the engine's fused pool (default 100). Stage 1, a light scorer (by
 default a bi-encoder with cached chunk embeddings), reorders the pool and keeps the
 top ``light_keep``; stage 2, a heavy scorer (a cross-encoder), reorders those.
 Scores of different stages are never compared on one scale: each model stage is
-combined with the lexical order by weighted reciprocal-rank fusion. Every stage
+combined with the lexical order by weighted reciprocal-rank fusion, except that the heavy
+stage's shortlist is ordered by a learned linear fusion of the light and heavy evidence
+(``fusion.py``) when its weights are shipped. Every stage
 yields a complete Snapshot of the ranking, and every result says which stages ran
 and why the others did not.
 """
@@ -25,6 +27,7 @@ from ..query import QueryAnalysis
 from ..retrieve.ast import EXACT_NOCASE
 from ..retrieve.candidate import Candidate
 from .document import Document
+from .fusion import HeavyEvidence, display_score, fusion_weights
 from .scorers import ModelPool, StageScorer
 from .stages import CancelCheck, Snapshot, StageReport, skip_reason
 
@@ -150,6 +153,7 @@ class Cascade:
             reports.append(report)
             if ranked is not None:
                 ranking = ranked + tail
+                _below(tail, ranked)
         if exit_reason and ranking and ranking[0] is not pool[0]:
             ranking.remove(pool[0])  # the exact definition keeps first place
             ranking.insert(0, pool[0])
@@ -186,11 +190,18 @@ class Cascade:
         by_model = sorted(scored_at, key=lambda i: -values[i])
         for rank, i in enumerate(by_model, start=1):
             ranking[i].ranks[name] = rank
-        earlier = (list(scored_at)  # positions in the light order: the light ranks
-                   if name == "heavy" and self.config.heavy_light_weight else None)
-        fused_scored = rank_fusion([lexical_rank[id(ranking[i])] for i in scored_at],
-                                   [values[i] for i in scored_at], lexical_weight,
-                                   self.config.rrf_k, earlier, self.config.heavy_light_weight)
+        learned = fusion_weights() if name == "heavy" and self.config.heavy_fusion == "learned" \
+            else None
+        if learned is not None:
+            fused_scored = [display_score(learned.score(HeavyEvidence(
+                ranking[i].score, values[i], ranking[i].ranks[name], ranking[i].ranks.get("light"),
+                ranking[i].scores.get("light")))) for i in scored_at]
+        else:
+            earlier = (list(scored_at)  # positions in the light order: the light ranks
+                       if name == "heavy" and self.config.heavy_light_weight else None)
+            fused_scored = rank_fusion([lexical_rank[id(ranking[i])] for i in scored_at],
+                                       [values[i] for i in scored_at], lexical_weight,
+                                       self.config.rrf_k, earlier, self.config.heavy_light_weight)
         # the unscored (cached or not, anywhere in the list) keep their order below
         fused = [-float(i + 1) for i in range(len(ranking))]
         for i, value in zip(scored_at, fused_scored, strict=True):
@@ -202,6 +213,15 @@ class Cascade:
         return reordered, StageReport(name, True, model=scorer.id,
                                       candidates_in=len(ranking), cache_hits=scored.cache_hits,
                                       unscored=scored.unscored)
+
+
+def _below(tail: Sequence[Candidate], head: Sequence[Candidate]) -> None:
+    """Shown scores never rise down the list: the heavy stage's shortlist is fused on
+    another scale than the light order below it."""
+    floor = min((c.score for c in head), default=None)
+    if floor is not None:
+        for cand in tail:
+            cand.score = min(cand.score, floor)
 
 
 class _Run:

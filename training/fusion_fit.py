@@ -1,0 +1,123 @@
+"""Fitting half of ``training/fusion.py`` (needs numpy and scikit-learn: the train venv).
+
+The heavy stage's fusion is a pairwise logistic regression (RankNet with a linear
+scorer): the difference of a right and a wrong shortlisted candidate's standardized
+features (``codesift.rerank.fusion.features``), within one question. The standardization
+is folded into the shipped weights (a constant shift changes no order). The
+regularization is chosen by leave-one-package-out MRR@10 on the tuning rows. The
+simulated cascade is the shipped one: the light stage's order, the first ``HEAD`` of it
+reordered by the heavy stage, the rest below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from codesift.rerank.fusion import FEATURES, RRF_K, HeavyEvidence, features
+
+from .common import read_jsonl
+
+HEAD = 20  # rerank.light_keep
+HEAVY_LIGHT_WEIGHT = 0.7  # the rank fusion the learned one replaces, simulated as baseline
+GRID = (0.01, 0.1, 1.0)
+
+
+class Question:
+    """A question's light order, its shortlist's features and the labels."""
+
+    def __init__(self, row: dict):
+        cands = row["candidates"]
+        self.package: str = row["package"]
+        self.y = np.array([c["y"] for c in cands], dtype=np.int64)
+        self.order = np.argsort(-np.array([c["rrf"] for c in cands]), kind="stable")
+        self.head = self.order[:HEAD]
+        heavy = np.array([cands[i]["heavy"] for i in self.head], dtype=np.float64)
+        heavy_rank = np.empty(len(self.head), dtype=np.int64)
+        heavy_rank[np.argsort(-heavy, kind="stable")] = np.arange(1, len(self.head) + 1)
+        self.heavy_rank = heavy_rank
+        self.x = np.array([features(HeavyEvidence(
+            cands[i]["rrf"], float(h), int(r), cands[i]["light_rank"], cands[i]["light"]))
+            for i, h, r in zip(self.head, heavy, heavy_rank, strict=True)]).reshape(-1,
+                                                                                  len(FEATURES))
+
+
+def mrr10(order: np.ndarray, y: np.ndarray) -> float:
+    for rank, i in enumerate(order[:10], start=1):
+        if y[i]:
+            return 1.0 / rank
+    return 0.0
+
+
+def final_order(q: Question, w: np.ndarray | None, heavy: bool = True) -> np.ndarray:
+    """The simulated cascade's order: None weights, the shipped rank fusion; ``heavy``
+    False, the light stage alone."""
+    if not heavy:
+        return q.order
+    if w is None:
+        fused = ((1 - HEAVY_LIGHT_WEIGHT) / (RRF_K + q.heavy_rank - 1)
+                 + HEAVY_LIGHT_WEIGHT / (RRF_K + np.arange(len(q.head))))
+    else:
+        fused = q.x @ w
+    return np.concatenate([q.head[np.argsort(-fused, kind="stable")], q.order[HEAD:]])
+
+
+def fit(qs: list[Question], c: float) -> np.ndarray:
+    """Pairwise logistic regression over every (right, wrong) pair of each shortlist."""
+    scale = np.concatenate([q.x for q in qs]).std(axis=0) + 1e-9
+    diffs = []
+    for q in qs:
+        x, y = q.x / scale, q.y[q.head]
+        pos, neg = np.flatnonzero(y), np.flatnonzero(y == 0)
+        if len(pos) and len(neg):
+            diffs.append((x[pos][:, None, :] - x[neg][None, :, :]).reshape(-1, x.shape[1]))
+    d = np.concatenate(diffs)
+    sign = np.random.default_rng(0).choice([-1.0, 1.0], size=len(d))
+    model = LogisticRegression(C=c, fit_intercept=False, max_iter=2000)
+    model.fit(d * sign[:, None], (sign > 0).astype(np.int64))
+    return np.asarray(model.coef_[0] / scale)
+
+
+def mean_mrr(qs: list[Question], w: np.ndarray | None, heavy: bool = True) -> float:
+    return float(np.mean([mrr10(final_order(q, w, heavy), q.y) for q in qs])) if qs else 0.0
+
+
+def cross_validated(qs: list[Question], c: float) -> float:
+    by: dict[str, list[Question]] = defaultdict(list)
+    for q in qs:
+        by[q.package].append(q)
+    total = 0.0
+    for package, held in by.items():
+        total += mean_mrr(held, fit([q for q in qs if q.package != package], c)) * len(held)
+    return total / len(qs)
+
+
+def report(name: str, qs: list[Question], w: np.ndarray) -> dict[str, Any]:
+    out = {"questions": len(qs), "light": round(mean_mrr(qs, None, heavy=False), 4),
+           "heavy_rank_fusion": round(mean_mrr(qs, None), 4),
+           "heavy_learned": round(mean_mrr(qs, w), 4)}
+    print(name, json.dumps(out))
+    return out
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    qs = [Question(r) for r in read_jsonl(args.rows)]
+    cv = {c: cross_validated(qs, c) for c in GRID}
+    for c, value in cv.items():
+        print(f"C={c}: leave-one-package-out MRR@10 {value:.4f}")
+    best = max(cv, key=lambda c: cv[c])
+    w = fit(qs, best)
+    reports = {args.rows.name: report(args.rows.name, qs, w)}
+    for path in args.report:
+        reports[path.name] = report(path.name, [Question(r) for r in read_jsonl(path)], w)
+    data = {"heavy": dict(zip(FEATURES, map(float, w), strict=True)),
+            "fitted_on": f"{args.rows.name}: {len(qs)} questions, C={best} "
+                         f"(leave-one-package-out MRR@10 {cv[best]:.4f})",
+            "reports": reports}
+    args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return 0
