@@ -13,9 +13,7 @@ import pytest
 from codesift.config import Config
 from codesift.errors import Cancelled, ModelError
 from codesift.index.indexer import sync
-from codesift.rerank import fusion
 from codesift.rerank.document import Document, fit, head_length
-from codesift.rerank.fusion import HeavyEvidence, display_score, fusion_weights
 from codesift.rerank.onnx import OnnxModel
 from codesift.rerank.scorers import ModelPool
 from codesift.retrieve import dense
@@ -188,50 +186,6 @@ def test_auto_strategy_ranks_again_with_dense_candidates_when_unsure(indexed):
     assert [s.stage for s in unsure] == ["candidates", "light", "light", "final"]
     assert unsure[-1].pool > sure[-1].pool and dense_found(unsure[-1])
     assert all(s.ran for s in unsure[-1].stages)
-
-
-def _ranks(hit) -> dict[str, int]:
-    return {place.stage: place.rank for place in hit.why.stages}
-
-
-def test_heavy_stage_orders_its_shortlist_by_the_learned_fusion(indexed):
-    workspace, store = indexed
-    config = _config_with(workspace, confident_exit=0.0)
-    snaps = list(Searcher(store, config).stream(
-        SearchRequest("split a string into shell words", limit=10)))
-    light_score = {(h.path, h.start_line): h.score for h in snaps[1].hits}
-    final = snaps[-1].hits
-    head = [h for h in final if "heavy" in h.scores]
-    weights = fusion_weights()
-    assert weights is not None and len(head) == 5
-    expected = [display_score(weights.score(HeavyEvidence(
-        light_score[(h.path, h.start_line)], h.scores["heavy"], _ranks(h)["heavy"],
-        _ranks(h)["light"], h.scores["light"]))) for h in head]
-    assert [h.score for h in head] == pytest.approx(expected)
-    assert head == final[:5]  # the shortlist first, in the fused order
-    assert all(a.score >= b.score for a, b in zip(final, final[1:], strict=False))
-
-
-def test_unreadable_fusion_weights_fall_back_to_rank_fusion(indexed, tmp_path, monkeypatch,
-                                                            caplog):
-    workspace, store = indexed
-    bad = tmp_path / "fusion.json"
-    bad.write_text('{"heavy": {"light": "NaN"}}')
-    monkeypatch.setattr(fusion, "WEIGHTS", bad)
-    fusion.fusion_weights.cache_clear()
-    try:
-        with caplog.at_level(logging.WARNING, logger="codesift.rerank.fusion"):
-            snaps = list(Searcher(store, _config_with(workspace, confident_exit=0.0)).stream(
-                SearchRequest("split a string into shell words", limit=5)))
-    finally:
-        fusion.fusion_weights.cache_clear()
-    assert "learned fusion unavailable" in caplog.text
-    light_place = {(h.path, h.start_line): i for i, h in enumerate(snaps[1].hits)}
-    # rank fusion: 0.3 / (k + heavy place) + 0.7 / (k + light place), k = 3
-    for hit in snaps[-1].hits:
-        expected = (0.3 / (3 + _ranks(hit)["heavy"] - 1)
-                    + 0.7 / (3 + light_place[(hit.path, hit.start_line)]))
-        assert hit.score == pytest.approx(expected)
 
 
 def test_light_only_when_heavy_is_off(indexed):

@@ -2,9 +2,10 @@
 
 Two steps, because collecting needs codesift and fitting needs scikit-learn:
 
-    # 1. every pool candidate's features and label for each question of a split, with the
-    #    shipped models (heavy scores for the first HEAVY_DEPTH of the light order; about
-    #    4 minutes for the tuning split on 2 cores, scores cached by the index):
+    # 1. every pool candidate's light score, rank and fused score, the heavy scores of the
+    #    shortlist (the light order's first rerank.light_keep) and the label, for each
+    #    natural-language question of a split, with the shipped models (about 4 minutes
+    #    for the tuning split on 2 cores, scores cached by the index):
     .venv/bin/python -m training.fusion collect --split tune --out WORK/fusion-tune.jsonl
     .venv/bin/python -m training.fusion collect --queries FILE --root DIR \\
         --index-dir DIR --out WORK/fusion-stdlib.jsonl      # reporting only
@@ -49,8 +50,8 @@ def collect_question(searcher: Any, query: Any, package: str) -> dict | None:
     heavy = searcher.models.for_stage("heavy", rc.heavy_model)
     heavy_values = heavy.score(analysis.text, terms, [docs[i] for i in head]).scores
     heavy_of = {i: float(v) for i, v in zip(head, heavy_values, strict=True)}
-    rows = [{"rrf": rrf[i], "light": values[i], "light_rank": light_rank[i],
-             "heavy": heavy_of.get(i),
+    rows = [{"path": c.path, "start_line": c.start_line, "rrf": rrf[i], "light": values[i],
+             "light_rank": light_rank[i], "heavy": heavy_of.get(i),
              "y": int(any(_hits(t, Ranked(c.path, c.start_line, c.end_line))
                           for t in query.targets))}
             for i, c in enumerate(pool)]

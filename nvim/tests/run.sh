@@ -16,7 +16,8 @@ if [ ! -x "$CODESIFT_SERVER" ]; then
 fi
 # keep Neovim's and the server's state, logs and caches out of the user's folders
 SCRATCH=$(mktemp -d)
-trap 'rm -rf "$SCRATCH"' EXIT
+# servers started by the tests may still be writing their index as Neovim exits: retry
+trap 'for _ in 1 2 3 4 5; do rm -rf "$SCRATCH" 2>/dev/null && break; sleep 1; done' EXIT
 export XDG_CONFIG_HOME=$SCRATCH/config XDG_DATA_HOME=$SCRATCH/data \
   XDG_STATE_HOME=$SCRATCH/state XDG_CACHE_HOME=$SCRATCH/cache TMPDIR=$SCRATCH
 export CODESIFT_TESTS=$TESTS

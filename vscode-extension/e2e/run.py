@@ -305,11 +305,15 @@ def wait_status(page: Page, pattern: str, timeout: float = 60) -> str:
     return text
 
 
+def server_pids() -> list[str]:
+    server = str(REPO / ".venv/bin/codesift")
+    return subprocess.run(["pgrep", "-f", f"{server} serve"], capture_output=True,
+                          text=True).stdout.split()
+
+
 def check_crash_and_restart(page: Page, check: Check) -> None:
     """The server is killed: the user is told, and Restart Server brings it back."""
-    server = str(REPO / ".venv/bin/codesift")
-    pids = subprocess.run(["pgrep", "-f", f"{server} serve"], capture_output=True,
-                          text=True).stdout.split()
+    pids = server_pids()
     check("the server process runs", bool(pids), "pgrep")
     for pid in pids:
         os.kill(int(pid), signal.SIGKILL)
@@ -353,12 +357,16 @@ def check_settings_change(page: Page, check: Check) -> None:
     toggle_enable(page)
     text = wait_status(page, r"CodeSift: off")
     shot(page, "turned-off")
-    check("codesift.enable off stops the server and says so", "CodeSift: off" in text,
-          text.replace("\n", " ")[-60:])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and server_pids():
+        time.sleep(0.3)
+    check("codesift.enable off stops the server and says so",
+          "CodeSift: off" in text and not server_pids(), text.replace("\n", " ")[-60:])
     toggle_enable(page)
     text = wait_status(page, r"CodeSift: [\d,]+ files", 120)
     shot(page, "turned-on")
-    check("codesift.enable on again starts the server", bool(re.search(r"[\d,]+ files", text)),
+    check("codesift.enable on again starts the server",
+          bool(re.search(r"[\d,]+ files", text)) and bool(server_pids()),
           text.replace("\n", " ")[-60:])
 
 

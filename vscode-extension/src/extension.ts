@@ -59,6 +59,7 @@ const SEARCH_DEBOUNCE_MS = 120;
 const STATUS_POLL_MS = 2000;
 const PYTHON_API_TIMEOUT_MS = 5000;
 const START_SETTLE_MS = 30_000;
+const SHUTDOWN_SETTLE_MS = 2_000;
 
 let extension: CodesiftExtension | undefined;
 
@@ -68,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 export async function deactivate(): Promise<void> {
-  await extension?.stop();
+  await extension?.stop(SHUTDOWN_SETTLE_MS); // VS Code gives extensions about 5 s here
   extension = undefined;
 }
 
@@ -92,6 +93,8 @@ interface PythonExtensionApi {
 class CodesiftExtension {
   private client: LanguageClient | undefined;
   private starting: Promise<LanguageClient> | undefined;
+  /** A stop in progress: a new client waits for it (the old one may still hold commands). */
+  private stopping: Promise<void> | undefined;
   private command: ServerCommand | undefined;
   private sentSettings: ServerSettings = {};
   private readonly log: vscode.LogOutputChannel;
@@ -163,6 +166,7 @@ class CodesiftExtension {
   }
 
   private async startClient(): Promise<LanguageClient> {
+    await this.stopping; // the previous client first lets go of its commands
     let command: ServerCommand;
     try {
       command = await this.resolveCommand();
@@ -233,23 +237,33 @@ class CodesiftExtension {
     return client;
   }
 
-  async stop(): Promise<void> {
+  async stop(settleMs = START_SETTLE_MS): Promise<void> {
     if (this.pollTimer !== undefined) {
       clearTimeout(this.pollTimer);
       this.pollTimer = undefined;
     }
     const client = this.client;
     this.client = undefined;
-    if (client !== undefined) {
+    if (client === undefined) {
+      return this.stopping;
+    }
+    const previous = this.stopping;
+    const stopping = (async () => {
+      await previous;
       // after a crash the client restarts the server by itself; a client caught starting
       // cannot be stopped and would keep its commands registered, so the next client
       // could not register them: let the start settle first
-      await settled(client, START_SETTLE_MS);
+      await settled(client, settleMs);
       try {
         await client.dispose(); // stops the server first when it runs
       } catch (error) {
         this.log.warn(`stopping the server: ${errorMessage(error)}`);
       }
+    })();
+    this.stopping = stopping;
+    await stopping;
+    if (this.stopping === stopping) {
+      this.stopping = undefined;
     }
   }
 
@@ -518,6 +532,9 @@ class CodesiftExtension {
     }
     try {
       const status = await client.sendRequest<Status>(STATUS, {});
+      if (this.client !== client) {
+        return; // a restart since: this status is the old server's
+      }
       this.progress.setStatus(status);
       this.refreshStatusBar();
       if (this.progress.indexingPerStatus && !this.progress.indexing && this.pollTimer === undefined) {

@@ -190,29 +190,39 @@ class Cascade:
         by_model = sorted(scored_at, key=lambda i: -values[i])
         for rank, i in enumerate(by_model, start=1):
             ranking[i].ranks[name] = rank
-        learned = fusion_weights() if name == "heavy" and self.config.heavy_fusion == "learned" \
-            else None
-        if learned is not None:
-            fused_scored = [display_score(learned.score(HeavyEvidence(
-                ranking[i].score, values[i], ranking[i].ranks[name], ranking[i].ranks.get("light"),
-                ranking[i].scores.get("light")))) for i in scored_at]
-        else:
-            earlier = (list(scored_at)  # positions in the light order: the light ranks
-                       if name == "heavy" and self.config.heavy_light_weight else None)
-            fused_scored = rank_fusion([lexical_rank[id(ranking[i])] for i in scored_at],
-                                       [values[i] for i in scored_at], lexical_weight,
-                                       self.config.rrf_k, earlier, self.config.heavy_light_weight)
+        raw, shown = self._fuse(name, ranking, values, scored_at, lexical_rank, lexical_weight)
         # the unscored (cached or not, anywhere in the list) keep their order below
-        fused = [-float(i + 1) for i in range(len(ranking))]
-        for i, value in zip(scored_at, fused_scored, strict=True):
-            fused[i] = value
-        order = sorted(range(len(ranking)), key=lambda i: -fused[i])
-        reordered = [ranking[i] for i in order]
-        for cand, value in zip(ranking, fused, strict=True):
-            cand.score = value
+        scored_order = [scored_at[j] for j in sorted(range(len(scored_at)), key=lambda j: -raw[j])]
+        unscored = [i for i in range(len(ranking)) if math.isnan(values[i])]
+        reordered = [ranking[i] for i in scored_order + unscored]
+        for i in range(len(ranking)):
+            ranking[i].score = -float(i + 1)
+        for i, value in zip(scored_at, shown, strict=True):
+            ranking[i].score = value
         return reordered, StageReport(name, True, model=scorer.id,
                                       candidates_in=len(ranking), cache_hits=scored.cache_hits,
                                       unscored=scored.unscored)
+
+    def _fuse(self, name: ModelStage, ranking: list[Candidate], values: list[float],
+              scored_at: list[int], lexical_rank: dict[int, int], lexical_weight: float
+              ) -> tuple[list[float], list[float]]:
+        """The fused scores of the scored candidates: (what orders them, what is shown).
+        The heavy stage's learned fusion needs every shortlisted candidate scored by the
+        light stage (what it was fitted on); otherwise, and for the light stage, rank
+        fusion."""
+        learned = (fusion_weights() if name == "heavy" and self.config.heavy_fusion == "learned"
+                   and all("light" in ranking[i].ranks for i in scored_at) else None)
+        if learned is not None:
+            raw = [learned.score(HeavyEvidence(
+                ranking[i].score, values[i], ranking[i].ranks[name], ranking[i].ranks["light"],
+                ranking[i].scores.get("light"))) for i in scored_at]
+            return raw, [display_score(v) for v in raw]
+        earlier = (list(scored_at)  # positions in the light order: the light ranks
+                   if name == "heavy" and self.config.heavy_light_weight else None)
+        fused = rank_fusion([lexical_rank[id(ranking[i])] for i in scored_at],
+                            [values[i] for i in scored_at], lexical_weight,
+                            self.config.rrf_k, earlier, self.config.heavy_light_weight)
+        return fused, fused
 
 
 def _below(tail: Sequence[Candidate], head: Sequence[Candidate]) -> None:
