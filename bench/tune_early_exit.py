@@ -40,9 +40,10 @@ def identifier_queries(store: Store, per_kind: int, seed: int = 7
     rng = random.Random(seed)
     unique = [v for k, v in by_name.items() if len(v) == 1 and len(k) > 3]
     shared = [v for k, v in by_name.items() if 2 <= len(v) <= 20 and not k.startswith("__")]
-    queries = [(v[0][0], v) for v in rng.sample(unique, per_kind)]
-    queries += [(v[0][1], v) for v in rng.sample(unique, per_kind) if "." in v[0][1]]
-    queries += [(v[0][0], v) for v in rng.sample(shared, per_kind)]
+    queries = [(v[0][0], v) for v in rng.sample(unique, min(per_kind, len(unique)))]
+    queries += [(v[0][1], v) for v in rng.sample(unique, min(per_kind, len(unique)))
+                if "." in v[0][1]]
+    queries += [(v[0][0], v) for v in rng.sample(shared, min(per_kind, len(shared)))]
     return queries
 
 

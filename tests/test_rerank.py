@@ -13,10 +13,12 @@ import pytest
 from codesift.config import Config
 from codesift.errors import Cancelled, ModelError
 from codesift.index.indexer import sync
+from codesift.rerank.cascade import _exact_first
 from codesift.rerank.document import Document, fit, head_length
 from codesift.rerank.onnx import OnnxModel
 from codesift.rerank.scorers import ModelPool
 from codesift.retrieve import dense
+from codesift.retrieve.candidate import Candidate
 from codesift.search import Searcher, SearchRequest
 from codesift.workspace import Workspace
 
@@ -149,6 +151,37 @@ def test_symbol_query_with_clear_definition_exits_early(indexed):
     heavy = result.stages[-1]
     assert not heavy.ran and heavy.reason.startswith("early exit: exact definition")
     assert result.hits[0].symbol == "JSONDecoder.raw_decode"
+
+
+def test_identifier_query_puts_its_exact_definitions_first(indexed):
+    """A name defined in several places (no early exit): every definition of it comes
+    before the names that merely contain it, whatever the models think."""
+    workspace, store = indexed
+    (workspace.root / "stats").mkdir()
+    for name in ("one", "two"):
+        (workspace.root / "stats" / f"{name}.py").write_text(
+            "def stat_all(paths):\n    return [stat_path(p) for p in paths]\n\n\n"
+            "def stat_path(path):\n    return len(path)\n\n\n"
+            "def file_stat(path):\n    return stat_path(path)\n\n\n"
+            f"def stat(path):\n    return ({name!r}, len(path))\n")
+    sync(workspace, store)
+    result = Searcher(store, workspace.config).search(SearchRequest("stat", limit=6))
+    assert result.stages[-1].ran  # two exact definitions: the models decide between them
+    assert [h.symbol for h in result.hits[:2]] == ["stat", "stat"]
+    assert all(h.symbol != "stat" for h in result.hits[2:])
+    assert all(a.score >= b.score for a, b in zip(result.hits, result.hits[1:], strict=False))
+
+
+def test_exact_definitions_move_first_in_model_order_with_scores_to_match():
+    def cand(symbol: str, ast: float, score: float) -> Candidate:
+        return Candidate(1, "a.py", "python", 1, 2, symbol, "function", scores={"ast": ast},
+                         score=score)
+    ranking = [cand("file_stat", 0.6, 0.9), cand("stat", 1.0, 0.5), cand("stat_all", 0.7, 0.4),
+               cand("STAT", 0.9, 0.3)]
+    out = _exact_first(ranking)
+    assert [c.symbol for c in out] == ["stat", "STAT", "file_stat", "stat_all"]
+    assert [c.score for c in out] == sorted((c.score for c in out), reverse=True)
+    assert out[0].score - out[1].score == pytest.approx(0.2)  # spacing kept
 
 
 def test_a_confident_light_ranking_skips_the_heavy_stage(indexed):

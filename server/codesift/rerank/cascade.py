@@ -154,6 +154,8 @@ class Cascade:
             if ranked is not None:
                 ranking = ranked + tail
                 _below(tail, ranked)
+        if analysis.route == "symbol":
+            ranking = _exact_first(ranking)
         if exit_reason and ranking and ranking[0] is not pool[0]:
             ranking.remove(pool[0])  # the exact definition keeps first place
             ranking.insert(0, pool[0])
@@ -223,6 +225,22 @@ class Cascade:
                             [values[i] for i in scored_at], lexical_weight,
                             self.config.rrf_k, earlier, self.config.heavy_light_weight)
         return fused, fused
+
+
+def _exact_first(ranking: list[Candidate]) -> list[Candidate]:
+    """An identifier query's exact definitions (the name, any case, or the dotted path)
+    before everything else, in the models' order: a developer who types a name wants its
+    definitions, not the names that merely contain it. Their shown scores move above the
+    rest, keeping their spacing."""
+    exact = [c for c in ranking if c.scores.get("ast", 0.0) >= EXACT_NOCASE]
+    if not exact or len(exact) == len(ranking):
+        return ranking
+    rest = [c for c in ranking if c.scores.get("ast", 0.0) < EXACT_NOCASE]
+    lift = max(c.score for c in rest) - min(c.score for c in exact)
+    if lift > 0:
+        for cand in exact:
+            cand.score += lift + 1e-3
+    return exact + rest
 
 
 def _below(tail: Sequence[Candidate], head: Sequence[Candidate]) -> None:
