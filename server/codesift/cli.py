@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .cli_output import print_results
 from .cli_parser import build_parser
@@ -58,6 +57,8 @@ def _workspace(root: Path, args: argparse.Namespace) -> Workspace:
 
 def _sync_with_progress(workspace: Workspace, store: Store, console: Console,
                         wait: bool) -> SyncReport:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         TextColumn("[bold]Indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         TextColumn("{task.fields[current]}", style="dim"),
@@ -93,6 +94,8 @@ def _embed_with_progress(workspace: Workspace, store: Store, console: Console) -
     searcher = Searcher(store, workspace.config)
     if (coverage := searcher.embedding_coverage()) is None:
         return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(TextColumn("[bold]Embedding"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True,
                   disable=not console.is_terminal) as progress:
@@ -190,6 +193,8 @@ def cmd_eval(args: argparse.Namespace, out: Console, err: Console) -> int:
     workspace = _workspace(args.root, args)
     args.final_k = args.final_k or workspace.config.rerank.final_k
     store = workspace.open_store()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                         MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                         transient=True, disable=not err.is_terminal)

@@ -18,11 +18,13 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from .config import ScanConfig
 from .errors import UserError
+
+if TYPE_CHECKING:
+    import pathspec
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +115,12 @@ def decode(raw: bytes) -> str:
     return raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
 
 
+def _spec(lines: list[str]) -> pathspec.GitIgnoreSpec:
+    import pathspec  # imported when a scan needs it: a search without refresh never does
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
 class IgnoreRules:
     """Nested ignore files plus configured patterns, evaluated like git does."""
 
@@ -124,7 +132,7 @@ class IgnoreRules:
         extra = list(config.extra_ignore)
         if config.skip_generated:
             extra += config.generated_files
-        self._extra = pathspec.GitIgnoreSpec.from_lines(extra) if extra else None
+        self._extra = _spec(extra) if extra else None
 
     def _spec_for(self, rel_dir: str) -> pathspec.GitIgnoreSpec | None:
         if rel_dir not in self._specs:
@@ -135,7 +143,7 @@ class IgnoreRules:
                     lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
                 except OSError:
                     continue
-            self._specs[rel_dir] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+            self._specs[rel_dir] = _spec(lines) if lines else None
         return self._specs[rel_dir]
 
     def ignored(self, rel: str, is_dir: bool) -> bool:

@@ -143,7 +143,8 @@ class Explainer:
 
     def __init__(self, analysis: QueryAnalysis):
         self.analysis = analysis
-        self.stems = query_stems(analysis)
+        # a regex matches characters, not words: no stems (and no stemmer to load)
+        self.stems = query_stems(analysis) if analysis.route != "regex" else {}
         self.terms = tuple(dict.fromkeys(self.stems.values()))
         self._matched: dict[str, tuple[Match, ...]] = {}
 

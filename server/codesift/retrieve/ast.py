@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
-from rapidfuzz import fuzz, process
-
 from ..config import RetrieveConfig
 from ..index.store import Store, SymbolRow
 from ..query import QueryAnalysis
@@ -91,6 +89,8 @@ class AstGenerator:
             expression = " AND ".join(fts_quote(p) for p in parts)
             add(self._fts_rows(expression, allowed, limit), lambda n, p: PARTS)
         if len(found) < FUZZY_WHEN_FEWER and len(name) >= 4:
+            from rapidfuzz import fuzz, process  # only here: keeps it off the regex path
+
             matches = process.extract(name, self._distinct_names(), scorer=fuzz.ratio,
                                       score_cutoff=FUZZY_CUTOFF, limit=20)
             for match_name, ratio, _ in matches:

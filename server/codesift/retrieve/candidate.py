@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import pathspec
-
 from ..errors import FilterError
 from ..index.store import ChunkRow, Store, json_ids
 
@@ -55,6 +53,8 @@ class Filters:
         """File ids passing the filters, or None when nothing is filtered."""
         if not self.active:
             return None
+        import pathspec  # only with --path filters
+
         try:
             spec = pathspec.GitIgnoreSpec.from_lines(self.paths) if self.paths else None
         except (ValueError, re.error) as exc:
