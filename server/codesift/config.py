@@ -117,7 +117,7 @@ class RerankConfig:
     heavy_max_length: int = 0
     final_k: int = 10
     # rank fusion of a model stage with the lexical ranking: weight of the lexical ranks
-    light_lexical_weight: float = 0.2
+    light_lexical_weight: float = 0.35
     heavy_lexical_weight: float = 0.0
     # the heavy stage keeps part of the light stage's order (three-way rank fusion)
     heavy_light_weight: float = 0.7
