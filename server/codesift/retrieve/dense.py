@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MODELS = {"wordllama-l2": ("l2_supercat", 128)}
 BATCH = 512
-TEXT_CHARS = 1000  # a chunk's head (path, name, signature, doc comment) says most of it
+TEXT_CHARS = 400  # a chunk's head (path, name, signature, doc comment) says most of it
 
 
 @functools.lru_cache(maxsize=2)
