@@ -22,7 +22,7 @@ import argparse
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +130,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_collect_fit(argv: list[str] | None, description: str, what: str
+def parse_collect_fit(argv: list[str] | None, description: str, what: str,
+                      fit_options: Callable[[argparse.ArgumentParser], None] | None = None
                       ) -> argparse.Namespace:
     """The ``collect`` / ``fit`` command line that calibrate.py and fusion.py share."""
     parser = argparse.ArgumentParser(description=description)
@@ -146,6 +147,8 @@ def parse_collect_fit(argv: list[str] | None, description: str, what: str
     fit.add_argument("rows", type=Path)
     fit.add_argument("--out", type=Path, required=True)
     fit.add_argument("--report", type=Path, action="append", default=[])
+    if fit_options is not None:
+        fit_options(fit)
     return parser.parse_args(argv)
 
 

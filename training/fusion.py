@@ -90,8 +90,13 @@ def cmd_collect(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     from .calibrate import parse_collect_fit
 
+    def sweep(fit: argparse.ArgumentParser) -> None:
+        fit.add_argument("--light-weights", default="", metavar="W,W,...",
+                         help="first compare rerank.light_lexical_weight values on the "
+                              "rows (leave-one-package-out), e.g. 0.1,0.2,0.35")
+
     args = parse_collect_fit(argv, __doc__.split("\n\n")[0],
-                             "pool scores, shortlist heavy scores and labels")
+                             "pool scores, shortlist heavy scores and labels", sweep)
     if args.command == "collect":
         return cmd_collect(args)
     from .fusion_fit import cmd_fit

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from codesift.rerank.cascade import rank_fusion
 from codesift.rerank.fusion import FEATURES, RRF_K, HeavyEvidence, features
 
 from .common import read_jsonl
@@ -105,8 +106,33 @@ def report(name: str, qs: list[Question], w: np.ndarray) -> dict[str, Any]:
     return out
 
 
+def with_light_weight(row: dict, weight: float) -> dict:
+    """A collected row as if the light stage had fused with lexical weight ``weight``
+    (the rows keep the pool's order); a shortlisted candidate the collection gave no
+    heavy score (it was not in the collected shortlist) ranks below the scored ones."""
+    cands = row["candidates"]
+    rrf = rank_fusion(list(range(len(cands))), [c["light"] for c in cands], weight, RRF_K)
+    out = [dict(c, rrf=v) for c, v in zip(cands, rrf, strict=True)]
+    known = [c["heavy"] for c in out if c["heavy"] is not None]
+    floor = (min(known) - 1.0) if known else 0.0
+    for i in sorted(range(len(out)), key=lambda i: -rrf[i])[:HEAD]:
+        if out[i]["heavy"] is None:
+            out[i]["heavy"] = floor
+    return dict(row, candidates=out)
+
+
+def sweep_light_weights(rows: list[dict], weights: list[float]) -> None:
+    for weight in weights:
+        qs = [Question(with_light_weight(r, weight)) for r in rows]
+        print(f"light_lexical_weight {weight}: light stage {mean_mrr(qs, None, False):.4f}, "
+              f"cascade leave-one-package-out {cross_validated(qs, 0.1):.4f}")
+
+
 def cmd_fit(args: argparse.Namespace) -> int:
-    qs = [Question(r) for r in read_jsonl(args.rows)]
+    rows = list(read_jsonl(args.rows))
+    if args.light_weights:
+        sweep_light_weights(rows, [float(w) for w in args.light_weights.split(",")])
+    qs = [Question(r) for r in rows]
     cv = {c: cross_validated(qs, c) for c in GRID}
     for c, value in cv.items():
         print(f"C={c}: leave-one-package-out MRR@10 {value:.4f}")
