@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import read_jsonl, stable_hash, write_jsonl
+from .common import package_index, read_jsonl, write_jsonl
 
 
 def collect_rows(searcher: Any, queries: list[Any]) -> list[dict]:
@@ -48,9 +48,9 @@ def collect_rows(searcher: Any, queries: list[Any]) -> list[dict]:
 def split_jobs(args: argparse.Namespace) -> Iterator[tuple[Path, Path, list[Any], str]]:
     """(root, index folder, questions, package) for ``--queries`` over ``--root``, or for
     every package of ``--split``."""
-    from codesift.evaluation.metrics import EvalQuery, Target, load_queries
+    from codesift.evaluation.metrics import load_queries
 
-    from .written import RESOLVED, packages
+    from .written import RESOLVED, eval_query, packages
 
     if args.queries:
         yield args.root, args.index_dir, load_queries(args.queries), args.root.name
@@ -62,10 +62,7 @@ def split_jobs(args: argparse.Namespace) -> Iterator[tuple[Path, Path, list[Any]
     for name, rows in sorted(by.items()):
         root = known[name].root()
         assert root is not None, f"{name}: sources not installed"
-        queries = [EvalQuery(r["query"], tuple(Target(t["path"], t["start_line"],
-                                                      t["end_line"]) for t in r["targets"]))
-                   for r in rows]
-        yield root, args.work / f"{stable_hash(str(root)):x}", queries, name
+        yield root, package_index(args.work, root), [eval_query(r) for r in rows], name
 
 
 def cmd_collect(args: argparse.Namespace) -> int:

@@ -58,6 +58,11 @@ def stable_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
+def package_index(work: Path, root: Path) -> Path:
+    """The index folder of one package's sources under a scratch folder: one per root."""
+    return work / f"{stable_hash(str(root)):x}"
+
+
 def split_of(package: str, eval_share: float) -> str:
     """Train/eval split by package name: a package is wholly on one side."""
     return "eval" if (stable_hash("split:" + package) % 10_000) < eval_share * 10_000 \

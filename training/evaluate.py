@@ -22,7 +22,7 @@ from typing import Any
 
 from codesift.config import load_config
 from codesift.errors import UserError
-from codesift.evaluation.metrics import EvalQuery, Scores, Target, mean_scores, query_scores
+from codesift.evaluation.metrics import EvalQuery, Scores, mean_scores, query_scores
 from codesift.evaluation.runner import _ranked, approach_config, pool_recall
 from codesift.index.indexer import sync
 from codesift.rerank.scorers import ModelPool
@@ -30,8 +30,8 @@ from codesift.retrieve import dense
 from codesift.search import Searcher, SearchRequest
 from codesift.workspace import Workspace
 
-from .common import read_jsonl, stable_hash
-from .written import RESOLVED, packages
+from .common import package_index, read_jsonl
+from .written import RESOLVED, eval_query, packages
 
 APPROACHES = ("lexical", "light", "cascade")
 
@@ -59,8 +59,7 @@ def number(value: str) -> Any:
 def run_package(root: Path, rows: list[dict], overrides: dict[str, Any], work: Path,
                 approaches: list[str], pools: list[float], embed_all: bool = False
                 ) -> dict[str, list[Scores]]:
-    settings = {"index": {"index_dir": str(work / f"{stable_hash(str(root)):x}")},
-                **overrides}
+    settings = {"index": {"index_dir": str(package_index(work, root))}, **overrides}
     config = load_config(root, settings)
     workspace = Workspace(root, config)
     store = workspace.open_store()
@@ -70,9 +69,7 @@ def run_package(root: Path, rows: list[dict], overrides: dict[str, Any], work: P
         if embed_all:
             # every chunk's light-model vector, as the language server's idle time leaves them
             Searcher(store, config, ModelPool(config.rerank, store)).embed_all()
-        queries = [EvalQuery(r["query"], tuple(Target(t["path"], t["start_line"],
-                                                      t["end_line"]) for t in r["targets"]))
-                   for r in rows]
+        queries = [eval_query(r) for r in rows]
         out: dict[str, list[Scores]] = {}
         for name in approaches:
             cfg = approach_config(config, "light" if name == "light" else "cascade")

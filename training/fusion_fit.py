@@ -19,13 +19,14 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from codesift.config import RerankConfig
 from codesift.rerank.cascade import rank_fusion
-from codesift.rerank.fusion import FEATURES, RRF_K, HeavyEvidence, features
+from codesift.rerank.fusion import FEATURES, HeavyEvidence, features
 
 from .common import read_jsonl
 
-HEAD = 20  # rerank.light_keep
-HEAVY_LIGHT_WEIGHT = 0.7  # the rank fusion the learned one replaces, simulated as baseline
+SHIPPED = RerankConfig()  # the rank fusion the learned one replaces: the baseline
+HEAD = SHIPPED.light_keep
 GRID = (0.01, 0.1, 1.0)
 
 
@@ -39,6 +40,7 @@ class Question:
         self.order = np.argsort(-np.array([c["rrf"] for c in cands]), kind="stable")
         self.head = self.order[:HEAD]
         heavy = np.array([cands[i]["heavy"] for i in self.head], dtype=np.float64)
+        self.heavy = heavy
         heavy_rank = np.empty(len(self.head), dtype=np.int64)
         heavy_rank[np.argsort(-heavy, kind="stable")] = np.arange(1, len(self.head) + 1)
         self.heavy_rank = heavy_rank
@@ -61,8 +63,10 @@ def final_order(q: Question, w: np.ndarray | None, heavy: bool = True) -> np.nda
     if not heavy:
         return q.order
     if w is None:
-        fused = ((1 - HEAVY_LIGHT_WEIGHT) / (RRF_K + q.heavy_rank - 1)
-                 + HEAVY_LIGHT_WEIGHT / (RRF_K + np.arange(len(q.head))))
+        n = len(q.head)
+        fused = np.array(rank_fusion([0] * n, q.heavy.tolist(), SHIPPED.heavy_lexical_weight,
+                                     SHIPPED.rrf_k, list(range(n)),
+                                     SHIPPED.heavy_light_weight))
     else:
         fused = q.x @ w
     return np.concatenate([q.head[np.argsort(-fused, kind="stable")], q.order[HEAD:]])
@@ -111,7 +115,8 @@ def with_light_weight(row: dict, weight: float) -> dict:
     (the rows keep the pool's order); a shortlisted candidate the collection gave no
     heavy score (it was not in the collected shortlist) ranks below the scored ones."""
     cands = row["candidates"]
-    rrf = rank_fusion(list(range(len(cands))), [c["light"] for c in cands], weight, RRF_K)
+    rrf = rank_fusion(list(range(len(cands))), [c["light"] for c in cands], weight,
+                      SHIPPED.rrf_k)
     out = [dict(c, rrf=v) for c, v in zip(cands, rrf, strict=True)]
     known = [c["heavy"] for c in out if c["heavy"] is not None]
     floor = (min(known) - 1.0) if known else 0.0

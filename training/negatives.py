@@ -42,7 +42,7 @@ from codesift.retrieve.candidate import Candidate
 from codesift.search import Searcher, SearchRequest
 from codesift.workspace import Workspace
 
-from .common import read_jsonl, stable_hash, strip_doc, write_jsonl
+from .common import package_index, read_jsonl, stable_hash, strip_doc, write_jsonl
 
 WORD = re.compile(r"[A-Za-z]+")
 
@@ -106,7 +106,7 @@ def process_package(root: Path, pairs: list[dict], args: argparse.Namespace,
     config = Config()
     config = dataclasses.replace(
         config, index=dataclasses.replace(
-            config.index, index_dir=str(args.work / "idx" / f"{stable_hash(str(root)):x}")))
+            config.index, index_dir=str(package_index(args.work / "idx", root))))
     ws = Workspace(root, config)
     store = ws.open_store()
     try:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codesift.config import ChunkConfig, ScanConfig
+from codesift.evaluation.metrics import EvalQuery, Target
 from codesift.parse.chunker import chunk_text
 from codesift.scan import read_file, scan
 
@@ -54,6 +55,12 @@ class Package:
     def root(self) -> Path | None:
         matches = sorted(glob.glob(self.root_glob.format(src=SRC)))
         return Path(matches[-1]) if matches else None
+
+
+def eval_query(row: dict) -> EvalQuery:
+    """A resolved question (``resolved/*.jsonl``) as ``codesift eval`` runs it."""
+    return EvalQuery(row["query"], tuple(Target(t["path"], t["start_line"], t["end_line"])
+                                         for t in row["targets"]))
 
 
 def packages() -> dict[str, Package]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .retrieve.ast import EXACT_NOCASE
+from .retrieve.ast import exact_definition
 
 log = logging.getLogger(__name__)
 CALIBRATION = Path(__file__).resolve().parent / "models" / "confidence.json"
@@ -63,7 +63,7 @@ def features(scores: Sequence[dict[str, float]]) -> tuple[float, ...]:
     light_lead = light_top - max(others) if "light" in top and others else 0.0
     heavy = [s["heavy"] for s in scores[:2] if "heavy" in s]
     heavy_lead = heavy[0] - heavy[1] if len(heavy) == 2 else 0.0
-    exact = 1.0 if top.get("ast", 0.0) >= EXACT_NOCASE else 0.0
+    exact = 1.0 if exact_definition(top) else 0.0
     keyword = 1.0 if "keyword" in top else 0.0
     return (light_top, light_lead, heavy_lead, exact, keyword)
 

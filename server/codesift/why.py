@@ -142,7 +142,6 @@ class Explainer:
     (a result keeps its snippet from one ranking snapshot to the next)."""
 
     def __init__(self, analysis: QueryAnalysis):
-        self.analysis = analysis
         # a regex matches characters, not words: no stems (and no stemmer to load)
         self.stems = query_stems(analysis) if analysis.route != "regex" else {}
         self.terms = tuple(dict.fromkeys(self.stems.values()))
@@ -153,8 +152,7 @@ class Explainer:
         """The explanation of one result (``ranks``: source or stage -> 1-based rank)."""
         matched = self._matched.get(snippet)
         if matched is None:
-            matched = self._matched[snippet] = (
-                matches(snippet, self.stems) if self.analysis.route != "regex" else ())
+            matched = self._matched[snippet] = matches(snippet, self.stems)
         found = tuple(sorted((Found(source, rank, scores.get(source, 0.0))
                               for source, rank in ranks.items() if source not in STAGES),
                              key=lambda f: f.rank))

@@ -24,7 +24,7 @@ from ..errors import Cancelled, ModelError
 from ..index.store import Chunk, Store, chunk_body, document_key
 from ..kinds import ModelStage
 from ..query import QueryAnalysis
-from ..retrieve.ast import EXACT_NOCASE
+from ..retrieve.ast import exact_definition
 from ..retrieve.candidate import Candidate
 from .document import Document
 from .fusion import HeavyEvidence, display_score, fusion_weights
@@ -83,7 +83,7 @@ def early_exit_reason(analysis: QueryAnalysis, pool: Sequence[Candidate],
     if analysis.route != "symbol" or not pool:
         return None
     top = pool[0]
-    if top.scores.get("ast", 0.0) < EXACT_NOCASE:
+    if not exact_definition(top.scores):
         return None
     lead = top.score - (pool[1].score if len(pool) > 1 else 0.0)
     if lead < margin:
@@ -217,7 +217,7 @@ class Cascade:
         if learned is not None:
             raw = [learned.score(HeavyEvidence(
                 ranking[i].score, values[i], ranking[i].ranks[name], ranking[i].ranks["light"],
-                ranking[i].scores.get("light"))) for i in scored_at]
+                ranking[i].scores["light"])) for i in scored_at]
             return raw, [display_score(v) for v in raw]
         earlier = (list(scored_at)  # positions in the light order: the light ranks
                    if name == "heavy" and self.config.heavy_light_weight else None)
@@ -232,10 +232,10 @@ def _exact_first(ranking: list[Candidate]) -> list[Candidate]:
     before everything else, in the models' order: a developer who types a name wants its
     definitions, not the names that merely contain it. Their shown scores move above the
     rest, keeping their spacing."""
-    exact = [c for c in ranking if c.scores.get("ast", 0.0) >= EXACT_NOCASE]
+    exact = [c for c in ranking if exact_definition(c.scores)]
     if not exact or len(exact) == len(ranking):
         return ranking
-    rest = [c for c in ranking if c.scores.get("ast", 0.0) < EXACT_NOCASE]
+    rest = [c for c in ranking if not exact_definition(c.scores)]
     lift = max(c.score for c in rest) - min(c.score for c in exact)
     if lift > 0:
         for cand in exact:

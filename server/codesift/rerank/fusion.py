@@ -31,8 +31,8 @@ class HeavyEvidence:
     light_fused: float  # the light stage's fused score (its place in the light order)
     heavy: float  # the heavy model's score
     heavy_rank: int  # 1-based, among the shortlist
-    light_rank: int | None  # 1-based, among the light-scored pool; None: not scored
-    light: float | None  # the light model's cosine; None: not scored
+    light_rank: int  # 1-based, among the light-scored pool
+    light: float  # the light model's cosine
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,7 @@ class FusionWeights:
 def features(ev: HeavyEvidence) -> tuple[float, ...]:
     """The model's inputs, in ``FEATURES`` order (training computes them here too)."""
     return (ev.light_fused, ev.heavy, 1.0 / (RRF_K + ev.heavy_rank),
-            1.0 / (RRF_K + ev.light_rank) if ev.light_rank else 0.0,
-            ev.light if ev.light is not None else 0.0)
+            1.0 / (RRF_K + ev.light_rank), ev.light)
 
 
 @functools.lru_cache(maxsize=1)

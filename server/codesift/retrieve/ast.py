@@ -8,7 +8,7 @@ definitions whose name parts cover the query terms, scored by coverage.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 from ..config import RetrieveConfig
@@ -19,6 +19,13 @@ from .candidate import Candidate
 from .keyword import fts_quote
 
 EXACT, EXACT_NOCASE, PREFIX, PARTS, FUZZY = 1.0, 0.9, 0.7, 0.6, 0.45
+
+
+def exact_definition(scores: Mapping[str, float]) -> bool:
+    """Whether this generator found a result as an exact definition of the identifier
+    asked for (the name in any case, or the dotted path): what the early exit, the
+    exact-first order and the confidence read."""
+    return scores.get("ast", 0.0) >= EXACT_NOCASE
 FUZZY_CUTOFF = 80.0
 FUZZY_WHEN_FEWER = 5  # fuzzy matching only when the exact tiers found this little
 
