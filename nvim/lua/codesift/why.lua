@@ -25,6 +25,19 @@ function M.search_for(token)
   return token and searches[token] or nil
 end
 
+--- The byte columns [s, e) of match `m` in `line` (its offsets are characters), or nil
+--- (no such line, or offsets past it).
+local function byte_span(line, m)
+  if line == nil then
+    return nil
+  end
+  local s, e = vim.fn.byteidxcomp(line, m.start), vim.fn.byteidxcomp(line, m["end"])
+  if s >= 0 and e > s then
+    return s, e
+  end
+  return nil
+end
+
 --- The result's reason, or nil from an older server.
 function M.summary(result)
   local why = type(result) == "table" and result.why or nil
@@ -47,12 +60,10 @@ function M.highlight(bufnr, result)
   for _, m in ipairs(why.matched) do
     local row = first + m.line
     local line = vim.api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1]
-    if line ~= nil then
-      local s, e = vim.fn.byteidxcomp(line, m.start), vim.fn.byteidxcomp(line, m["end"])
-      if s >= 0 and e > s then
-        vim.api.nvim_buf_set_extmark(bufnr, M.ns, row, s, { end_col = e, hl_group = "CodeSiftMatch" })
-        count = count + 1
-      end
+    local s, e = byte_span(line, m)
+    if s ~= nil then
+      vim.api.nvim_buf_set_extmark(bufnr, M.ns, row, s, { end_col = e, hl_group = "CodeSiftMatch" })
+      count = count + 1
     end
   end
   return count
@@ -67,13 +78,11 @@ function M.matched_words(results)
       local lines = vim.split(result.snippet, "\n", { plain = true })
       for _, m in ipairs(why.matched) do
         local line = lines[m.line + 1]
-        if line ~= nil then
-          local s, e = vim.fn.byteidxcomp(line, m.start), vim.fn.byteidxcomp(line, m["end"])
-          local word = (s >= 0 and e > s) and line:sub(s + 1, e) or ""
-          if #word >= 2 and not seen[word:lower()] then
-            seen[word:lower()] = true
-            table.insert(words, word)
-          end
+        local s, e = byte_span(line, m)
+        local word = s ~= nil and line:sub(s + 1, e) or ""
+        if #word >= 2 and not seen[word:lower()] then
+          seen[word:lower()] = true
+          table.insert(words, word)
         end
       end
     end
