@@ -39,7 +39,7 @@ LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
 failed=() passes=0 fails=0
 for nvim in "$DEBIAN_NVIM" "$CURRENT_NVIM"; do
-  version=$("$nvim" --version | head -n 1)
+  version=$("$nvim" --version | sed -n 1p)
   echo "== $version ($nvim)"
   status=0
   "$NVIM_DIR/tests/run.sh" "$nvim" | tee "$LOG" || status=$?

@@ -98,8 +98,14 @@ rm -f ./*.vsix
 npm run --silent package
 vsix=(./codesift-*.vsix)
 [[ -f "${vsix[0]}" ]] || { echo "ci.sh: no .vsix was written" >&2; exit 1; }
-python3 -m zipfile -l "${vsix[0]}" | grep -q 'extension/dist/extension.js' || { echo "ci.sh: the .vsix lacks dist/extension.js" >&2; exit 1; }
-python3 -m zipfile -l "${vsix[0]}" | grep -q 'extension/server/codesift-.*\.whl' || { echo "ci.sh: the .vsix lacks the codesift wheel" >&2; exit 1; }
+# Read the listing in Python: `zipfile -l | grep -q` fails under pipefail when grep exits first.
+python3 - "${vsix[0]}" <<'PY' || exit 1
+import re, sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+for label, pattern in (("dist/extension.js", r"extension/dist/extension\.js"), ("the codesift wheel", r"extension/server/codesift-.*\.whl")):
+    if not any(re.fullmatch(pattern, name) for name in names):
+        sys.exit(f"ci.sh: the .vsix lacks {label}")
+PY
 size=$(wc -c <"${vsix[0]}" | tr -d ' ')
 printf '%s: %s bytes\n' "${vsix[0]#./}" "$size"
 (( size < 60 * 1024 * 1024 )) || { echo "ci.sh: the .vsix is over 60 MB" >&2; exit 1; }

@@ -21,7 +21,7 @@ trap 'for _ in 1 2 3 4 5; do rm -rf "$SCRATCH" 2>/dev/null && break; sleep 1; do
 export XDG_CONFIG_HOME=$SCRATCH/config XDG_DATA_HOME=$SCRATCH/data \
   XDG_STATE_HOME=$SCRATCH/state XDG_CACHE_HOME=$SCRATCH/cache TMPDIR=$SCRATCH
 export CODESIFT_TESTS=$TESTS
-"$NVIM" --version | head -n 1
+"$NVIM" --version | sed -n 1p
 # Neovim's own messages (errors included) go to stderr: shown when a check fails
 status=0
 timeout "${CODESIFT_TEST_TIMEOUT:-600}" "$NVIM" --headless -u NONE -i NONE -n \
