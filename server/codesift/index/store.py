@@ -332,23 +332,27 @@ class Store:
 
     # -- static chunk vectors (the dense generator) --------------------------------
 
-    def chunks_without_vector(self, model: str, limit: int) -> list[tuple[str, str]]:
-        """(doc key, "path symbol\nbody") of up to ``limit`` chunks with no ``model``
-        vector yet, file by file."""
+    def chunks_without_vector(self, model: str, limit: int, after: int = 0
+                              ) -> tuple[int, list[tuple[str, str]]]:
+        """(last chunk id read, [(doc key, "path symbol\nbody")]) of up to ``limit`` chunks
+        after chunk id ``after`` with no ``model`` vector yet. Reading on from ``after``
+        keeps a full pass linear (restarting at the first chunk rescanned every chunk
+        already embedded, batch after batch)."""
         rows = self.conn.execute(
-            "SELECT c.text_hash, c.file_id, c.start_line, c.end_line, c.kind, c.symbol,"
+            "SELECT c.id, c.text_hash, c.file_id, c.start_line, c.end_line, c.kind, c.symbol,"
             " c.prefix_start, c.prefix_end, f.path FROM chunks c JOIN files f ON f.id ="
-            " c.file_id WHERE NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.model = ?"
-            " AND v.doc_key = c.text_hash) ORDER BY c.file_id LIMIT ?", (model, limit))
+            " c.file_id WHERE c.id > ? AND NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE"
+            " v.model = ? AND v.doc_key = c.text_hash) ORDER BY c.id LIMIT ?",
+            (after, model, limit)).fetchall()
         out: dict[str, str] = {}
         lines: tuple[int, list[str]] = (-1, [])
-        for key, file_id, start, end, kind, symbol, p_start, p_end, path in rows.fetchall():
+        for _, key, file_id, start, end, kind, symbol, p_start, p_end, path in rows:
             if lines[0] != file_id:
                 lines = (file_id, self.file_content(file_id).split("\n"))
             prefix = (p_start, p_end) if p_start is not None else None
             body = chunk_body(lines[1], Chunk(start, end, kind, symbol, prefix))
             out[key] = f"{path} {symbol or ''}\n{body}"
-        return list(out.items())
+        return (rows[-1][0] if rows else after), list(out.items())
 
     def put_vectors(self, model: str, rows: Sequence[tuple[str, bytes]]) -> None:
         self.conn.executemany("INSERT OR REPLACE INTO chunk_vectors(model, doc_key, vector)"

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MODELS = {"wordllama-l2": ("l2_supercat", 128)}
 BATCH = 512
+WRITE_BATCH = 4096
 TEXT_CHARS = 400  # a chunk's head (path, name, signature, doc comment) says most of it
 
 
@@ -42,8 +43,11 @@ def load_model(name: str) -> Any:
         import wordllama
         from wordllama import WordLlama
 
-        return WordLlama.load(config=config, cache_dir=Path(wordllama.__file__).parent,
-                              disable_download=True, dim=256, trunc_dim=dim)
+        from .static_model import StaticModel
+
+        return StaticModel.of_wordllama(WordLlama.load(
+            config=config, cache_dir=Path(wordllama.__file__).parent, disable_download=True,
+            dim=256, trunc_dim=dim))
     except Exception as exc:  # a broken install must not break search
         log.warning("dense model %s unavailable (%s: %s); dense candidates off", name,
                     type(exc).__name__, exc)
@@ -56,18 +60,14 @@ def model_id(name: str) -> str:
 
 
 def embed(name: str, texts: list[str]) -> np.ndarray | None:
-    import numpy as np
-
     model = load_model(name)
-    if model is None:
-        return None
-    vectors = np.asarray(model.embed(texts, norm=True), dtype=np.float32)
-    return vectors.reshape(len(texts), -1)
+    return None if model is None else model.embed(texts)
 
 
 def refresh(store: Store, config: Config, progress: Any = None) -> int:
     """Embed every chunk that has no vector yet (after indexing); returns how many.
-    ``progress(done, total)`` is called between batches."""
+    ``progress(embedded)`` is called after each batch; vectors are written a few thousand
+    at a time, so an interrupted run keeps all but the last few thousand."""
     name = config.retrieve.dense_model
     if not name or config.retrieve.strategy == "lexical" or load_model(name) is None:
         return 0
@@ -77,18 +77,22 @@ def refresh(store: Store, config: Config, progress: Any = None) -> int:
     complete = f"{ident}@{store.get_meta('last_sync')}"
     if store.get_meta("vectors_complete") == complete:
         return 0  # no index change since every chunk got its vector: no scan
-    done = 0
-    while batch := store.chunks_without_vector(ident, BATCH):
-        vectors = embed(name, [text[:TEXT_CHARS] for _, text in batch])
+    done, after, pending = 0, 0, list[tuple[str, bytes]]()
+    while True:
+        after, batch = store.chunks_without_vector(ident, BATCH, after)
+        vectors = embed(name, [text[:TEXT_CHARS] for _, text in batch]) if batch else None
+        if vectors is not None:
+            halves = vectors.astype(np.float16)
+            pending += [(key, v.tobytes()) for (key, _), v in zip(batch, halves, strict=True)]
+        if pending and (len(pending) >= WRITE_BATCH or vectors is None):
+            with store.transaction():  # one commit per few thousand vectors, not per batch
+                store.put_vectors(ident, pending)
+                store.set_meta("vectors_version", str(time.time()))
+            done, pending = done + len(pending), []
         if vectors is None:
             break
-        with store.transaction():
-            store.put_vectors(ident, [(key, v.astype(np.float16).tobytes())
-                                      for (key, _), v in zip(batch, vectors, strict=True)])
-            done += len(batch)
-            store.set_meta("vectors_version", str(time.time()))
         if progress is not None:
-            progress(done)
+            progress(done + len(pending))
     with store.transaction():
         if done:
             store.prune_vectors()

@@ -1,0 +1,59 @@
+"""The dense generator's static vectors: the same as wordllama's, written in a linear pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codesift.index.indexer import sync
+from codesift.retrieve import dense
+from codesift.workspace import Workspace
+
+from .conftest import STDLIB, make_config
+
+MODEL = "wordllama-l2"
+
+
+def stdlib_heads(count: int, chars: int) -> list[str]:
+    """Heads of real modules: code, indentation, doc comments, non-ASCII."""
+    files = sorted(STDLIB.glob("*.py"))[:count]
+    return [p.read_text(encoding="utf-8", errors="replace")[:chars] for p in files]
+
+
+def test_static_vectors_equal_wordllamas_own():
+    import wordllama
+    from wordllama import WordLlama
+
+    ours = dense.load_model(MODEL)
+    assert ours is not None
+    config, dim = dense.MODELS[MODEL]
+    reference = WordLlama.load(config=config, cache_dir=Path(wordllama.__file__).parent,
+                               disable_download=True, dim=256, trunc_dim=dim)
+    texts = stdlib_heads(60, dense.TEXT_CHARS) + ["def f(x):\n        return  x  ", "é ü 漢字"]
+    expected = np.asarray(reference.embed(texts, norm=True), dtype=np.float32)
+    got = ours.embed(texts)
+    assert got.shape == expected.shape == (len(texts), dim)
+    assert np.min(np.sum(got * expected, axis=1)) > 0.9999  # cosine of unit vectors
+    assert np.all(ours.embed([""]) == 0)  # nothing to average: no NaN
+
+
+@pytest.mark.parametrize("batch, write_batch", [(7, 20)])
+def test_refresh_embeds_every_chunk_once_across_batches(tiny_corpus, tmp_path, monkeypatch,
+                                                        batch, write_batch):
+    monkeypatch.setattr(dense, "BATCH", batch)  # many read and write batches on a small tree
+    monkeypatch.setattr(dense, "WRITE_BATCH", write_batch)
+    workspace = Workspace(tiny_corpus, make_config(tmp_path / "index"))
+    store = workspace.open_store()
+    sync(workspace, store)
+    reported: list[int] = []
+    embedded = dense.refresh(store, workspace.config, reported.append)
+    ident = dense.model_id(MODEL)
+    keys = {r[0] for r in store.conn.execute("SELECT DISTINCT text_hash FROM chunks")}
+    assert embedded == len(keys) > 3 * write_batch
+    assert reported == sorted(reported) and reported[-1] == embedded
+    assert len(store.chunk_vectors(ident)) == store.conn.execute(
+        "SELECT count(*) FROM chunks").fetchone()[0]
+    assert dense.refresh(store, workspace.config) == 0  # complete: nothing to do
+    store.close()
