@@ -162,3 +162,20 @@ def test_index_embed_caches_every_chunk(tmp_path):
                  cache=tmp_path / "cache")
     light = next(s for s in json.loads(search.stdout)["stages"] if s["name"] == "light")
     assert light["ran"] and light["cache_hits"] == light["in"]  # all from the index
+
+
+def test_lexical_search_loads_no_models_and_no_rich_when_piped(root, cache):
+    """A regex search's start-up is most of its time: it must not load the models, numpy,
+    the index lock or (printing to a pipe) rich."""
+    assert run("index", str(root), cache=cache).returncode == 0
+    heavy = ("numpy", "onnxruntime", "tokenizers", "rich", "filelock", "rapidfuzz")
+    script = ("import sys; from codesift.cli import main; code = main(sys.argv[1:]); "
+              f"print([m for m in {heavy!r} if m in sys.modules], file=sys.stderr); "
+              "sys.exit(code)")
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    proc = subprocess.run([sys.executable, "-c", script, "search", "--regex", "--no-refresh",
+                           r"def \w+_decode", "--root", str(root), "-n", "2"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "decode" in proc.stdout and "\x1b[" not in proc.stdout
+    assert proc.stderr.strip().splitlines()[-1] == "[]"

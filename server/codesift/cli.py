@@ -14,10 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.markup import escape
-
-from .cli_output import print_results
+from .cli_output import escape, lazy_console, print_results
 from .cli_parser import build_parser
 from .config import Config, load_config
 from .errors import IndexBusyError, UserError
@@ -29,6 +26,8 @@ from .search import Searcher, SearchRequest
 from .workspace import Workspace
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from .index.indexer import SyncReport
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -226,6 +225,8 @@ def cmd_eval(args: argparse.Namespace, out: Console, err: Console) -> int:
                   f"{stats['files']:,} files, {stats['chunks']:,} chunks · "
                   f"pool {workspace.config.retrieve.pool_size} · k {args.final_k}")
         if not out.is_terminal:  # a pipe or file: do not squeeze the table to 80 columns
+            from rich.console import Console
+
             out = Console(highlight=False, width=150)
         print_report(results, header, out)
         if args.misses:
@@ -309,8 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         format="codesift: %(levelname)s: %(message)s",
     )
     # piped output is never hard-wrapped: one result line stays one line
-    out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
-    err = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
+    out, err = lazy_console(), lazy_console(stderr=True)
     try:
         if args.command == "index":
             return cmd_index(args, err)

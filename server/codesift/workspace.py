@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import filelock
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .errors import IndexOwnerError
@@ -13,6 +12,9 @@ from .index.location import DB_NAME, LOCK_NAME, index_dir_for
 from .index.private import FILE_MODE, private_folder
 from .index.store import Store
 from .scan import IndexPolicy
+
+if TYPE_CHECKING:
+    import filelock
 
 
 @dataclass(frozen=True)
@@ -49,5 +51,7 @@ class Workspace:
         return store
 
     def lock(self) -> filelock.FileLock:
+        import filelock  # only writers lock: a read-only search never loads it
+
         private_folder(self.index_dir)
         return filelock.FileLock(str(self.index_dir / LOCK_NAME), mode=FILE_MODE)

@@ -14,8 +14,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import filelock
-
 from ..parse.chunks import Chunk, ChunkedFile
 from ..terms import index_terms
 from .private import FILE_MODE, private_file, private_folder, tighten_database
@@ -50,16 +48,28 @@ class Store:
         private_file(db_path)
         self.conn = sqlite3.connect(db_path, timeout=30.0, isolation_level=None,
                                     check_same_thread=False)
-        # Switching a new database to WAL fails at once (no busy wait) if another process
-        # is creating it too, so creation and migration are serialised by a small lock.
-        with filelock.FileLock(str(db_path) + ".schema.lock", timeout=60, mode=FILE_MODE):
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA busy_timeout=30000")
+        if not self._current():
+            self._prepare()
+        tighten_database(db_path)
+
+    def _current(self) -> bool:
+        """Already in WAL mode with this schema: nothing to create, no lock to take."""
+        mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        return bool(mode == "wal" and version == SCHEMA_VERSION)
+
+    def _prepare(self) -> None:
+        """Switch to WAL and create (or rebuild) the schema. Switching a new database to WAL
+        fails at once (no busy wait) if another process is creating it too, so creation
+        and migration are serialised by a small lock."""
+        import filelock  # only a new or outdated index needs it
+
+        with filelock.FileLock(str(self.db_path) + ".schema.lock", timeout=60, mode=FILE_MODE):
             self.conn.execute("PRAGMA journal_mode=WAL")
-            tighten_database(db_path)
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA foreign_keys=ON")
-            self.conn.execute("PRAGMA busy_timeout=30000")
-            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-            if version != SCHEMA_VERSION:
+            if self.conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 self._rebuild_schema()
 
     def close(self) -> None:
