@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cli_output import escape, lazy_console, print_results
+from .cli_output import escape, lazy_console, print_results, wide_console
 from .cli_parser import build_parser
 from .config import Config, load_config
 from .errors import IndexBusyError, UserError
@@ -224,10 +224,7 @@ def cmd_eval(args: argparse.Namespace, out: Console, err: Console) -> int:
                   f"{escape(splits_of(queries))} · "
                   f"{stats['files']:,} files, {stats['chunks']:,} chunks · "
                   f"pool {workspace.config.retrieve.pool_size} · k {args.final_k}")
-        if not out.is_terminal:  # a pipe or file: do not squeeze the table to 80 columns
-            from rich.console import Console
-
-            out = Console(highlight=False, width=150)
+        out = out if out.is_terminal else wide_console()
         print_report(results, header, out)
         if args.misses:
             print_misses(results, out)

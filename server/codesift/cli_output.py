@@ -51,6 +51,13 @@ def lazy_console(stderr: bool = False) -> Console:
                                         soft_wrap=not stream.isatty()))
 
 
+def wide_console() -> Console:
+    """For a pipe or a file: tables are not squeezed to 80 columns."""
+    from rich.console import Console
+
+    return Console(highlight=False, width=150)
+
+
 def escape(text: str) -> str:
     """``text`` with rich markup escaped (rich loads only where markup is printed)."""
     from rich.markup import escape as rich_escape

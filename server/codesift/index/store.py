@@ -48,18 +48,16 @@ class Store:
         private_file(db_path)
         self.conn = sqlite3.connect(db_path, timeout=30.0, isolation_level=None,
                                     check_same_thread=False)
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.execute("PRAGMA busy_timeout=30000")
+        for pragma in ("synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+            self.conn.execute(f"PRAGMA {pragma}")
         if not self._current():
             self._prepare()
         tighten_database(db_path)
 
     def _current(self) -> bool:
         """Already in WAL mode with this schema: nothing to create, no lock to take."""
-        mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        return bool(mode == "wal" and version == SCHEMA_VERSION)
+        return (self.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal" and
+                self.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION)
 
     def _prepare(self) -> None:
         """Switch to WAL and create (or rebuild) the schema. Switching a new database to WAL
