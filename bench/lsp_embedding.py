@@ -60,8 +60,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def queries(name: str) -> list[str]:
-    return [json.loads(line)["query"] for line in (DATA / name).read_text().splitlines()
-            if line.strip()]
+    return [json.loads(line)["query"] for line in (DATA / name).read_text().splitlines()]
 
 
 class Proc:
@@ -70,17 +69,12 @@ class Proc:
     def __init__(self, pid: int) -> None:
         self.pid = pid
 
-    def _status(self, key: str) -> float:
+    def mb(self, key: str = "VmRSS") -> float:
+        """VmRSS (resident now) or VmHWM (resident at peak), in MB."""
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
             if line.startswith(key + ":"):
                 return int(line.split()[1]) / 1024
         return float("nan")
-
-    def rss_mb(self) -> float:
-        return self._status("VmRSS")
-
-    def peak_mb(self) -> float:
-        return self._status("VmHWM")
 
     def cpu_s(self) -> float:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -114,14 +108,11 @@ def make_client() -> BenchClient:
     def on_create(ls: BenchClient, params: Any) -> None:
         return None
 
-    @client.feature(t.WINDOW_LOG_MESSAGE)
-    def on_log(ls: BenchClient, params: Any) -> None:
+    def on_message(ls: BenchClient, params: Any) -> None:
         ls.messages.append(str(params.get("message") if isinstance(params, dict) else params))
 
-    @client.feature(t.WINDOW_SHOW_MESSAGE)
-    def on_show(ls: BenchClient, params: Any) -> None:
-        ls.messages.append(str(params.get("message") if isinstance(params, dict) else params))
-
+    client.feature(t.WINDOW_LOG_MESSAGE)(on_message)
+    client.feature(t.WINDOW_SHOW_MESSAGE)(on_message)
     return client
 
 
@@ -164,7 +155,10 @@ async def search(client: BenchClient, query: str, token: str) -> dict[str, Any]:
     server_ms = float(result.get("timings_ms", {}).get("total", 0.0))
     return {"first_ms": ((arrivals[0][0] if arrivals else done) - sent) * 1000,
             "final_ms": final_ms, "wait_ms": max(0.0, final_ms - server_ms),
-            "outcome": stage_outcome(result.get("stages", []))}
+            "outcome": stage_outcome(result.get("stages", [])),
+            "server_ms": result.get("timings_ms", {}),
+            "stages": [{k: v for k, v in st.items() if k != "root"}
+                       for st in result.get("stages", [])]}
 
 
 def summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
@@ -225,7 +219,7 @@ async def wait_embedded(client: BenchClient, proc: Proc, texts: list[str],
             last_sample = now
             timeline.append({"s": round(now - began, 1), "state": embedding["state"],
                              "done": embedding.get("done"), "total": embedding.get("total"),
-                             "rss_mb": round(proc.rss_mb()), "cpu_s": round(proc.cpu_s(), 1)})
+                             "rss_mb": round(proc.mb()), "cpu_s": round(proc.cpu_s(), 1)})
         if finished:
             break
         await asyncio.sleep(args.poll_every)
@@ -291,12 +285,12 @@ async def measure(args: argparse.Namespace, scratch: Path, began: float) -> dict
     after_n = min(args.after_probes, len(probes) // 2)
     reserve = min(args.reserve_minutes * 60, args.max_minutes * 15)
     embed = await wait_embedded(client, proc, probes[after_n:], args, hard - reserve)
-    cpu_embedded = proc.cpu_s()
+    cpu_embedded, peak_embedding = proc.cpu_s(), proc.mb("VmHWM")
     after = await run_questions(client, probes[:after_n], 1.0, "after", hard)
     asked = queries("stdlib_questions.jsonl")
     questions = await run_questions(client, asked, args.pause_ms / 1000, "question", hard)
     await asyncio.sleep(3.0)
-    idle_rss, peak_rss, cpu_end = proc.rss_mb(), proc.peak_mb(), proc.cpu_s()
+    idle_rss, peak_rss, cpu_end = proc.mb(), proc.mb("VmHWM"), proc.cpu_s()
     last = await status(client)
     await stop(client)
     state = last["roots"][0]
@@ -309,8 +303,10 @@ async def measure(args: argparse.Namespace, scratch: Path, began: float) -> dict
                   "total": cpu_end},
         "during": summary(embed["probes"]), "during_samples": embed["probes"],
         "after": summary(after), "questions": summary(questions),
+        "question_samples": questions,
         "questions_asked": f"{len(questions)}/{len(asked)}",
         "idle_rss_mb": idle_rss, "peak_rss_mb": peak_rss, "models": last["models"],
+        "peak_rss_mb_until_embedded": peak_embedding,
         "embed_progress_events": len(client.embed_events),
         "embed_progress_last": client.embed_events[-3:],
         "messages": client.messages[-20:], "stderr_lines": client.stderr_lines,
@@ -352,8 +348,13 @@ def render(r: dict[str, Any]) -> str:
         f"{100 * q['both_full_share']:.1f}% | >= 95% |",
         f"| questions: final snapshot p50 / p95 | {lat(q, 'final_ms')} | p50 <= 300 ms |",
         f"| questions: first snapshot p50 / p95 | {lat(q, 'first_ms')} | p50 <= 50 ms |",
-        f"| idle memory (RSS) at the end / peak (VmHWM) | {r['idle_rss_mb']:.0f} / "
+        f"| idle memory (RSS) at the end / peak (VmHWM) until embedded / overall | "
+        f"{r['idle_rss_mb']:.0f} / {r['peak_rss_mb_until_embedded']:.0f} / "
         f"{r['peak_rss_mb']:.0f} MB | <= 400 MB |",
+        "", "Queued = client latency minus the server's own `timings_ms.total`; it includes "
+        f"transport and JSON ({a['wait_ms']['p50']:.0f} ms p50 once embedding is done).",
+        *(["", "**Embedding was not finished: the later probes and the questions ran while "
+           "it continued.**"] if e["timed_out"] else []),
         "", "Final stage outcomes (questions / probes during embedding):", "",
         "| outcome | questions | during embedding |", "|---|---|---|",
     ]

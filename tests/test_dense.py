@@ -57,3 +57,26 @@ def test_refresh_embeds_every_chunk_once_across_batches(tiny_corpus, tmp_path, m
         "SELECT count(*) FROM chunks").fetchone()[0]
     assert dense.refresh(store, workspace.config) == 0  # complete: nothing to do
     store.close()
+
+
+def test_vectors_computed_alongside_indexing_equal_the_pass_after_it(tiny_corpus, tmp_path):
+    from codesift.retrieve.dense_alongside import EmbedAlongside
+
+    def index(name: str, alongside: bool) -> dict[str, bytes]:
+        workspace = Workspace(tiny_corpus, make_config(tmp_path / name))
+        store = workspace.open_store()
+        with EmbedAlongside(workspace.db_path, workspace.config) as beside:
+            if alongside:
+                beside.start()
+            sync(workspace, store)
+        assert bool(beside.vectors) == alongside  # the thread finishes what was committed
+        embedded = dense.refresh(store, workspace.config, ready=beside.vectors)
+        vectors = {k: v for k, v in store.conn.execute(
+            "SELECT doc_key, vector FROM chunk_vectors")}
+        chunks = store.conn.execute("SELECT count(DISTINCT text_hash) FROM chunks").fetchone()[0]
+        assert embedded == len(vectors) == chunks
+        assert dense.DenseGenerator(store, workspace.config.retrieve)._load()
+        store.close()
+        return vectors
+
+    assert index("beside", True) == index("after", False)

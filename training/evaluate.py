@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         rerank["heavy_model"] = args.stage2_model
     for item in args.rerank:
         key, _, value = item.partition("=")
-        rerank[key] = float(value)
+        rerank[key] = int(value) if value.lstrip("-").isdigit() else float(value)
     overrides: dict[str, Any] = {"rerank": rerank} if rerank else {}
     retrieve: dict[str, Any] = {"strategy": args.strategy} if args.strategy else {}
     for item in args.retrieve:

@@ -64,26 +64,32 @@ def _sync_with_progress(workspace: Workspace, store: Store, console: Console,
         console=console, transient=True, disable=not console.is_terminal,
     )
     from .index.indexer import sync  # tree-sitter: only when the index is refreshed
+    from .retrieve.dense_alongside import EmbedAlongside
 
     with progress:
         task = progress.add_task("index", total=None, current="")
+        alongside = EmbedAlongside(workspace.db_path, workspace.config)
 
         def report(done: int, total: int, rel: str) -> None:
+            if total:  # there is indexing work: static vectors on the second core
+                alongside.start()
             progress.update(task, completed=done, total=total, current=rel[-50:])
 
-        try:
-            result = sync(workspace, store, wait=False, progress=report)
-        except IndexBusyError:
-            if not wait:
-                raise
-            console.print(f"[yellow]waiting[/] for another process indexing "
-                          f"{escape(str(workspace.root))} (up to "
-                          f"{workspace.config.index.lock_timeout_s:.0f} s)")
-            result = sync(workspace, store, wait=True, progress=report)
+        with alongside:
+            try:
+                result = sync(workspace, store, wait=False, progress=report)
+            except IndexBusyError:
+                if not wait:
+                    raise
+                console.print(f"[yellow]waiting[/] for another process indexing "
+                              f"{escape(str(workspace.root))} (up to "
+                              f"{workspace.config.index.lock_timeout_s:.0f} s)")
+                result = sync(workspace, store, wait=True, progress=report)
         if workspace.config.retrieve.strategy != "lexical":
             embed_task = progress.add_task("embed", total=None, current="static embeddings")
             dense.refresh(store, workspace.config,
-                          lambda done: progress.update(embed_task, completed=done))
+                          lambda done: progress.update(embed_task, completed=done),
+                          alongside.vectors)
         return result
 
 

@@ -33,13 +33,13 @@ import filelock
 
 from ..config import load_config
 from ..errors import IndexBusyError
-from ..index.indexer import SyncReport, put_buffer, sync, update_paths
+from ..index.indexer import SyncReport, put_buffer, update_paths
 from ..index.watcher import FULL_SYNC, RootWatcher
 from ..rerank.stages import CancelCheck
 from ..search import SearchRequest, SearchResult
 from .embedder import BackgroundEmbedder
 from .retry import LockRetry
-from .roots import Events, Root, locate, open_root, refresh_dense, trim_heap
+from .roots import Events, Root, locate, open_root, refresh_dense, sync_alongside, trim_heap
 from .status import StatusThread
 
 log = logging.getLogger(__name__)
@@ -205,10 +205,9 @@ class Engine:
                 self.events.index_progress(root.path, done, total)
 
         report: SyncReport | None = None
-        error: str | None = None
+        error, vectors = None, list[tuple[str, bytes]]()
         try:
-            report = sync(root.workspace, root.writer, progress=progress,
-                          keep=set(root.buffers))
+            report, vectors = sync_alongside(root, progress)
             root.last_update = time.time()
         except IndexBusyError as exc:  # another process holds the index: again later
             error = f"{exc}; retrying"
@@ -220,6 +219,7 @@ class Engine:
             trim_heap()  # and tell the client first: once "not indexing", the end is sent
             self.events.index_finished(root.path, report, error)
             root.indexing = False
+        refresh_dense(root, vectors)
         self._after_change(root)
 
     def _on_file_batch(self, root: Root, batch: list[str]) -> None:

@@ -12,7 +12,7 @@ import ctypes
 import dataclasses
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,12 +20,13 @@ from urllib.parse import unquote, urlparse
 
 from ..config import Config, config_from_dict, load_config
 from ..errors import ConfigError
-from ..index.indexer import SyncReport
+from ..index.indexer import SyncReport, sync
 from ..index.location import default_index_dir
 from ..index.store import Store
 from ..index.watcher import RootWatcher
 from ..rerank.scorers import ModelPool
 from ..retrieve import dense
+from ..retrieve.dense_alongside import EmbedAlongside
 from ..search import Searcher
 from ..workspace import Workspace
 from .params import MAX_LIMIT
@@ -157,11 +158,28 @@ def root_status(root: Root, store: Store, embedding: Any = None) -> dict[str, An
     }
 
 
-def refresh_dense(root: Root) -> None:
+def sync_alongside(root: Root, progress: Callable[[int, int, str], None]
+                   ) -> tuple[SyncReport, list[tuple[str, bytes]]]:
+    """A full sync of ``root`` (unsaved buffers kept) with its static vectors computed on a
+    second thread meanwhile; the vectors are for ``refresh_dense`` to write."""
+    alongside = EmbedAlongside(root.workspace.db_path, root.workspace.config)
+
+    def report(done: int, total: int, rel: str) -> None:
+        if total:  # files to index: vectors alongside
+            alongside.start()
+        progress(done, total, rel)
+
+    with alongside:
+        result = sync(root.workspace, root.writer, progress=report, keep=set(root.buffers))
+    return result, alongside.vectors
+
+
+def refresh_dense(root: Root, ready: list[tuple[str, bytes]] | None = None) -> None:
     """Static embeddings for new chunks (the dense generator), after any index change, on
-    the index thread; lexical answers go on meanwhile."""
+    the index thread; lexical answers go on meanwhile. ``ready``: vectors computed while
+    indexing."""
     try:
-        dense.refresh(root.writer, root.workspace.config)
+        dense.refresh(root.writer, root.workspace.config, ready=ready or ())
     except Exception as exc:  # a failing embedder costs dense candidates, nothing more
         log.warning("dense embedding of %s failed: %s: %s", root.path, type(exc).__name__,
                     exc)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -64,10 +65,13 @@ def embed(name: str, texts: list[str]) -> np.ndarray | None:
     return None if model is None else model.embed(texts)
 
 
-def refresh(store: Store, config: Config, progress: Any = None) -> int:
+def refresh(store: Store, config: Config, progress: Any = None,
+            ready: Sequence[tuple[str, bytes]] = ()) -> int:
     """Embed every chunk that has no vector yet (after indexing); returns how many.
     ``progress(embedded)`` is called after each batch; vectors are written a few thousand
-    at a time, so an interrupted run keeps all but the last few thousand."""
+    at a time, so an interrupted run keeps all but the last few thousand. ``ready`` are
+    (doc key, float16 vector) pairs computed meanwhile (``dense_alongside``): written
+    first, then only what they miss is embedded."""
     name = config.retrieve.dense_model
     if not name or config.retrieve.strategy == "lexical" or load_model(name) is None:
         return 0
@@ -77,18 +81,23 @@ def refresh(store: Store, config: Config, progress: Any = None) -> int:
     complete = f"{ident}@{store.get_meta('last_sync')}"
     if store.get_meta("vectors_complete") == complete:
         return 0  # no index change since every chunk got its vector: no scan
-    done, after, pending = 0, 0, list[tuple[str, bytes]]()
+    fresh = dict(ready)  # by chunk text: identical chunks share one vector
+    if fresh:  # written first: the walk below then skips what they cover
+        with store.transaction():
+            store.put_vectors(ident, list(fresh.items()))
+            store.set_meta("vectors_version", str(time.time()))
+    done, after, pending = len(fresh), 0, dict[str, bytes]()
     while True:
         after, batch = store.chunks_without_vector(ident, BATCH, after)
         vectors = embed(name, [text[:TEXT_CHARS] for _, text in batch]) if batch else None
         if vectors is not None:
             halves = vectors.astype(np.float16)
-            pending += [(key, v.tobytes()) for (key, _), v in zip(batch, halves, strict=True)]
+            pending.update((key, v.tobytes()) for (key, _), v in zip(batch, halves, strict=True))
         if pending and (len(pending) >= WRITE_BATCH or vectors is None):
             with store.transaction():  # one commit per few thousand vectors, not per batch
-                store.put_vectors(ident, pending)
+                store.put_vectors(ident, list(pending.items()))
                 store.set_meta("vectors_version", str(time.time()))
-            done, pending = done + len(pending), []
+            done, pending = done + len(pending), {}
         if vectors is None:
             break
         if progress is not None:
