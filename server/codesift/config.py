@@ -110,7 +110,9 @@ class RerankConfig:
 
     enabled: bool = True
     light_model: str = "codesift-bi-l6"
-    light_keep: int = 20
+    # the heavy stage's shortlist: 10 scored the same as 20 on the written tuning split
+    # (0.581 / 0.583 MRR@10) and fits the editor's budget, so both stages finish there
+    light_keep: int = 10
     heavy_model: str = "codesift-cross-l6"
     # token budget per document; 0 keeps the model's own max_length
     light_max_length: int = 0

@@ -345,7 +345,7 @@ class Searcher:
         pool = [Candidate.of_chunk(r) for r in self.store.chunks_by_id(ids)]
         try:
             _, hits = scorer.embed_documents(documents_for(self.store, pool), cancel,
-                                             slice_size=PREFETCH_SLICE)
+                                             slice_size=PREFETCH_SLICE, remember=False)
         except Cancelled:
             return 0, after  # stepped aside: the same chunks next time
         return len(pool) - hits, ids[-1]

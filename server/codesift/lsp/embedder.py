@@ -11,15 +11,18 @@ index by chunk hash. ``rerank.background_embed`` switches it off and
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .roots import Root
+from .roots import Root, trim_heap
 
 log = logging.getLogger(__name__)
 STEP_CHUNKS = 32
+RECOUNT_S = 20.0  # searches embed their candidates too: the count is refreshed this often
+REPORT_S = 0.25  # progress notifications at most this often (a step takes ~0.3 s)
 MAX_PASSES = 3  # walks over the index before giving up on chunks that will not store
 
 
@@ -35,6 +38,8 @@ class Progress:
     state: str = "waiting"  # waiting | running | done | off | too large | failed
     cursor: int = 0  # chunk id the walk continues after (each chunk is looked at once)
     passes: int = 0
+    counted: float = 0.0  # time.monotonic() of the last exact count
+    reported: float = 0.0  # and of the last progress notification
 
     def to_json(self) -> dict[str, Any]:
         return {"state": self.state, "done": self.done, "total": self.total}
@@ -75,6 +80,7 @@ class BackgroundEmbedder:
                 self._stop(root.path, progress, "off")  # no bi-encoder light model
                 return
             progress.done, progress.total = coverage
+            progress.counted = time.monotonic()
             limit = root.workspace.config.rerank.background_embed_max_chunks
             if progress.total > limit:
                 self._active.pop(root.path, None)
@@ -106,6 +112,12 @@ class BackgroundEmbedder:
             return
         embedded, progress.cursor = stepped
         progress.done = min(progress.total, progress.done + embedded)
+        now = time.monotonic()
+        if progress.cursor >= 0 and now - progress.counted >= RECOUNT_S:
+            # chunks a search embedded ahead of the walk are never stepped over: recount
+            progress.done, progress.total = (root.searcher.embedding_coverage()
+                                             or (progress.done, progress.total))
+            progress.counted = now
         if progress.cursor < 0:  # every chunk looked at: the count, not the estimate
             progress.done, progress.total = (root.searcher.embedding_coverage()
                                              or (progress.done, progress.total))
@@ -117,10 +129,13 @@ class BackgroundEmbedder:
                         f"{MAX_PASSES} passes"))
                     return
                 progress.cursor = 0  # walk again
-        self._events.embed_progress(root.path, progress.done, progress.total)
+        if progress.cursor < 0 or now - progress.reported >= REPORT_S:
+            progress.reported = now
+            self._events.embed_progress(root.path, progress.done, progress.total)
         if progress.cursor < 0:
             progress.state = "done"
             root.searcher.mark_embedded()
+            trim_heap()  # the encoder's batch buffers, freed, go back to the system
             return
         self._submit(lambda: self._step(root))  # behind any query that arrived
 

@@ -181,8 +181,9 @@ class EmbeddingCache(_Persisted):
             " e.model = ? AND e.doc_key = c.text_hash)), 0) FROM chunks c", (model,))
         return (int(rows[0][1]), int(rows[0][0])) if rows else (0, 0)
 
-    def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        for key, vector in vectors.items():
+    def put_many(self, model: str, vectors: dict[str, np.ndarray], remember: bool = True
+                 ) -> None:
+        for key, vector in vectors.items() if remember else ():
             self.memory[(model, key)] = vector
         self._write("INSERT OR REPLACE INTO embeddings(model, doc_key, vector) VALUES(?,?,?)",
                     [(model, k, np.asarray(v, dtype=np.float32).tobytes())

@@ -88,9 +88,12 @@ class BiEncoderScorer:
 
     def embed_documents(self, documents: Sequence[Document],
                         cancel: CancelCheck | None = None, deadline: float | None = None,
-                        slice_size: int | None = None) -> tuple[dict[str, np.ndarray], int]:
+                        slice_size: int | None = None, remember: bool = True
+                        ) -> tuple[dict[str, np.ndarray], int]:
         """Vectors by document key (cached or computed in order until the deadline),
-        and how many came from the cache. ``cancel`` is polled every ``slice_size``."""
+        and how many came from the cache. ``cancel`` is polled every ``slice_size``.
+        ``remember=False`` stores new vectors in the index only, not in the memory cache
+        (background work over every chunk would fill it with vectors no search asked for)."""
         keys = [d.key for d in documents]
         cached = self.cache.get_many(self.cache_id, keys)
         hits = len(cached)
@@ -100,7 +103,7 @@ class BiEncoderScorer:
                 raise Cancelled
             vectors = self.encoder.embed([self.render(d) for d in batch], cancel)
             fresh = {d.key: v for d, v in zip(batch, vectors, strict=True)}
-            self.cache.put_many(self.cache_id, fresh)
+            self.cache.put_many(self.cache_id, fresh, remember)
             cached.update(fresh)
         return cached, hits
 
