@@ -410,3 +410,44 @@ def test_long_query_does_not_switch_the_cross_encoder_off(indexed):
     result = searcher.search(SearchRequest(long_query))
     assert result.stages[1].ran, result.stages[1].reason
     assert searcher.search(SearchRequest("split shell words")).stages[1].ran
+
+
+def test_budget_slices_start_no_slice_that_cannot_finish_in_time():
+    import time
+
+    from codesift.rerank.scorers import budget_slices
+
+    items = list(range(40))
+    assert [len(s) for s in budget_slices(items, 8, None)] == [8, 8, 8, 8, 8]
+    deadline = time.monotonic() + 0.12
+    starts, lengths = [], []
+    for piece in budget_slices(items, 8, deadline):
+        starts.append(time.monotonic())
+        time.sleep(0.05)  # the model's work on a slice
+        lengths.append(time.monotonic() - starts[-1])
+    assert 1 <= len(starts) < 5  # stopped before the items ran out: the budget did
+    for i in range(1, len(starts)):  # each later slice fitted in the time left
+        assert starts[i] + lengths[i - 1] <= deadline + 0.005
+    assert time.monotonic() + lengths[-1] > deadline  # and the next would not have
+
+
+def test_background_embedding_stores_again_what_a_search_left_in_memory_only(tmp_path):
+    """A search's vector write gives up after 50 ms on a locked index and keeps the vector
+    in memory; the background pass reads the index only, so it stores the vector again."""
+    import sqlite3
+
+    from codesift.index.store import Store
+    from codesift.rerank.cache import EmbeddingCache
+
+    store = Store(tmp_path / "index.sqlite3")
+    cache = EmbeddingCache(store, 100)
+    vector = np.arange(4, dtype=np.float32)
+    other = sqlite3.connect(tmp_path / "index.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the index
+    cache.put_many("m", {"k": vector})
+    other.execute("ROLLBACK")
+    assert "k" in cache.get_many("m", ["k"])  # the search's memory has it
+    assert cache.get_many("m", ["k"], memory=False) == {}  # the index does not
+    cache.put_many("m", {"k": vector}, remember=False)
+    assert list(cache.get_many("m", ["k"], memory=False)["k"]) == [0, 1, 2, 3]
+    store.close()

@@ -21,7 +21,6 @@ from .roots import Root, trim_heap
 
 log = logging.getLogger(__name__)
 STEP_CHUNKS = 32
-RECOUNT_S = 20.0  # searches embed their candidates too: the count is refreshed this often
 REPORT_S = 0.25  # progress notifications at most this often (a step takes ~0.3 s)
 MAX_PASSES = 3  # walks over the index before giving up on chunks that will not store
 
@@ -38,7 +37,6 @@ class Progress:
     state: str = "waiting"  # waiting | running | done | off | too large | failed
     cursor: int = 0  # chunk id the walk continues after (each chunk is looked at once)
     passes: int = 0
-    counted: float = 0.0  # time.monotonic() of the last exact count
     reported: float = 0.0  # and of the last progress notification
 
     def to_json(self) -> dict[str, Any]:
@@ -80,7 +78,6 @@ class BackgroundEmbedder:
                 self._stop(root.path, progress, "off")  # no bi-encoder light model
                 return
             progress.done, progress.total = coverage
-            progress.counted = time.monotonic()
             limit = root.workspace.config.rerank.background_embed_max_chunks
             if progress.total > limit:
                 self._active.pop(root.path, None)
@@ -113,11 +110,6 @@ class BackgroundEmbedder:
         embedded, progress.cursor = stepped
         progress.done = min(progress.total, progress.done + embedded)
         now = time.monotonic()
-        if progress.cursor >= 0 and now - progress.counted >= RECOUNT_S:
-            # chunks a search embedded ahead of the walk are never stepped over: recount
-            progress.done, progress.total = (root.searcher.embedding_coverage()
-                                             or (progress.done, progress.total))
-            progress.counted = now
         if progress.cursor < 0:  # every chunk looked at: the count, not the estimate
             progress.done, progress.total = (root.searcher.embedding_coverage()
                                              or (progress.done, progress.total))

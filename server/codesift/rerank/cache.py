@@ -146,11 +146,14 @@ class _Persisted:
 class EmbeddingCache(_Persisted):
     """Document embeddings per (model, document key)."""
 
-    def get_many(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+    def get_many(self, model: str, keys: Sequence[str], memory: bool = True
+                 ) -> dict[str, np.ndarray]:
+        """Cached vectors by key; ``memory=False`` reads the index only (a vector whose
+        write failed lives in memory alone, and background work must store it again)."""
         found: dict[str, np.ndarray] = {}
         missing: list[str] = []
         for key in keys:
-            vector = self.memory.get((model, key))
+            vector = self.memory.get((model, key)) if memory else None
             if vector is not None:
                 found[key] = vector
             else:
@@ -161,7 +164,8 @@ class EmbeddingCache(_Persisted):
                 " (SELECT value FROM json_each(?))", (model, _json_strings(missing))):
                 vector = np.frombuffer(blob, dtype=np.float32)
                 found[key] = vector
-                self.memory[(model, key)] = vector
+                if memory:
+                    self.memory[(model, key)] = vector
         self.hits += len(found)
         self.misses += len(keys) - len(found)
         return found
