@@ -421,7 +421,7 @@ def test_budget_slices_start_no_slice_that_cannot_finish_in_time():
     assert [len(s) for s in budget_slices(items, 8, None)] == [8, 8, 8, 8, 8]
     deadline = time.monotonic() + 0.12
     starts, lengths = [], []
-    for piece in budget_slices(items, 8, deadline):
+    for _piece in budget_slices(items, 8, deadline):
         starts.append(time.monotonic())
         time.sleep(0.05)  # the model's work on a slice
         lengths.append(time.monotonic() - starts[-1])
@@ -429,6 +429,19 @@ def test_budget_slices_start_no_slice_that_cannot_finish_in_time():
     for i in range(1, len(starts)):  # each later slice fitted in the time left
         assert starts[i] + lengths[i - 1] <= deadline + 0.005
     assert time.monotonic() + lengths[-1] > deadline  # and the next would not have
+    # the pace is per item: a short last slice is judged by its own size
+    deadline = time.monotonic() + 0.125
+    sizes, starts, lengths = [], [], []
+    for piece in budget_slices(list(range(20)), 8, deadline):  # slices of 8, 8 and 4
+        starts.append(time.monotonic())
+        time.sleep(0.006 * len(piece))
+        lengths.append(time.monotonic() - starts[-1])
+        sizes.append(len(piece))
+    pace = lengths[1] / 8
+    if len(sizes) == 3:  # 48 + 48 ms, then 24 ms fits in the 29 ms left (on time)
+        assert starts[2] + pace * 4 <= deadline + 0.005
+    else:  # a slow machine: the 4 would not have fitted either
+        assert sizes == [8, 8] and time.monotonic() + pace * 4 > deadline - 0.005
 
 
 def test_background_embedding_stores_again_what_a_search_left_in_memory_only(tmp_path):

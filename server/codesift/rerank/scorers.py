@@ -46,15 +46,16 @@ class Scored:
 
 def budget_slices(items: Sequence[T], size: int, deadline: float | None) -> Iterator[list[T]]:
     """Consecutive slices of ``items``; after the first, only while the time left fits
-    another slice as long as the last one took (starting one that cannot finish in time
-    overran the budget by a whole slice: 100-400 ms on a busy 2-core machine)."""
-    last = 0.0
+    the next slice at the last one's pace per item (starting one that cannot finish in
+    time overran the budget by a whole slice: 100-400 ms on a busy 2-core machine)."""
+    per_item = 0.0
     for begin in range(0, len(items), max(1, size)):
+        piece = list(items[begin : begin + size])
         started = time.monotonic()
-        if begin and deadline is not None and started + last > deadline:
+        if begin and deadline is not None and started + per_item * len(piece) > deadline:
             return
-        yield list(items[begin : begin + size])
-        last = time.monotonic() - started
+        yield piece
+        per_item = (time.monotonic() - started) / len(piece)
 
 
 class StageScorer(Protocol):
