@@ -36,3 +36,16 @@ async def test_status_does_not_wait_for_a_running_search(client: Client):
     result = await search
     assert result["results"]
     assert answered < 2.0, answered
+
+
+async def test_both_models_are_loaded_after_indexing_before_any_search(client: Client):
+    """The first search's time budget goes to scoring, not to loading the models."""
+    await wait_indexed(client)
+    deadline = time.monotonic() + 30
+    models: dict = {}
+    while time.monotonic() < deadline:
+        models = (await client.protocol.send_request_async("codesift/status", {}))["models"]
+        if {"codesift-bi-l6", "codesift-cross-l6"} <= set(models):
+            break
+        await asyncio.sleep(0.2)
+    assert {"codesift-bi-l6", "codesift-cross-l6"} <= set(models), models

@@ -303,6 +303,14 @@ class Searcher:
         scorer = self.models.get(light) if light and self.config.rerank.enabled else None
         return scorer if isinstance(scorer, BiEncoderScorer) else None
 
+    def load_models(self) -> None:
+        """Load the model stages now (idle time after indexing), so that the first
+        search's time budget goes to scoring rather than to loading the models."""
+        rerank = self.config.rerank
+        for stage, ref in (("light", rerank.light_model), ("heavy", rerank.heavy_model)):
+            if rerank.enabled and ref:
+                self.models.for_stage(stage, ref)
+
     def embedding_coverage(self) -> tuple[int, int] | None:
         """(chunks with a cached light-model embedding, all chunks), or None when the light
         model is not a bi-encoder."""

@@ -287,10 +287,11 @@ class Engine:
         return future
 
     def _after_change(self, root: Root) -> None:
-        """On the index thread, after any index change: static embeddings now, light-model
-        embeddings in idle time."""
+        """On the index thread, after any index change: static embeddings now; the models
+        and the light-model embeddings in idle time."""
         refresh_dense(root)
         if not root.indexing:
+            self._later_on_query(root.searcher.load_models, drop=True)
             self.embedder.start(root)
 
     def _busy(self) -> bool:
