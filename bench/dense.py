@@ -49,7 +49,7 @@ def timed_index(root: Path, index_dir: Path, strategy: str) -> tuple[float, floa
     store = workspace.open_store()
     started = time.perf_counter()
     with EmbedAlongside(workspace.db_path, config) as alongside:
-        sync(workspace, store, progress=lambda done, total, rel: total and alongside.start())
+        sync(workspace, store, progress=alongside.watch())
     indexed = time.perf_counter() - started
     started = time.perf_counter()
     dense.refresh(store, config, ready=alongside.vectors)

@@ -69,11 +69,9 @@ def _sync_with_progress(workspace: Workspace, store: Store, console: Console,
     with progress:
         task = progress.add_task("index", total=None, current="")
         alongside = EmbedAlongside(workspace.db_path, workspace.config)
-
-        def report(done: int, total: int, rel: str) -> None:
-            if total:  # there is indexing work: static vectors on the second core
-                alongside.start()
-            progress.update(task, completed=done, total=total, current=rel[-50:])
+        # static vectors on the second core once there is indexing work
+        report = alongside.watch(lambda done, total, rel: progress.update(
+            task, completed=done, total=total, current=rel[-50:]))
 
         with alongside:
             try:

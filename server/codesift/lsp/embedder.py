@@ -37,7 +37,7 @@ class Progress:
     state: str = "waiting"  # waiting | running | done | off | too large | failed
     cursor: int = 0  # chunk id the walk continues after (each chunk is looked at once)
     passes: int = 0
-    reported: float = 0.0  # and of the last progress notification
+    reported: float = 0.0  # time.monotonic() of the last progress notification
 
     def to_json(self) -> dict[str, Any]:
         return {"state": self.state, "done": self.done, "total": self.total}

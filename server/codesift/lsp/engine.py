@@ -219,8 +219,7 @@ class Engine:
             trim_heap()  # and tell the client first: once "not indexing", the end is sent
             self.events.index_finished(root.path, report, error)
             root.indexing = False
-        refresh_dense(root, vectors)
-        self._after_change(root)
+        self._after_change(root, vectors)
 
     def _on_file_batch(self, root: Root, batch: list[str]) -> None:
         """From a watcher's thread: re-index the batch on the index thread."""
@@ -286,10 +285,10 @@ class Engine:
         future.add_done_callback(report)
         return future
 
-    def _after_change(self, root: Root) -> None:
-        """On the index thread, after any index change: static embeddings now; the models
-        and the light-model embeddings in idle time."""
-        refresh_dense(root)
+    def _after_change(self, root: Root, ready: list[tuple[str, bytes]] | None = None) -> None:
+        """On the index thread, after any index change: static embeddings now (``ready``:
+        those computed while indexing); the models and light-model embeddings in idle time."""
+        refresh_dense(root, ready)
         if not root.indexing:
             self._later_on_query(root.searcher.load_models, drop=True)
             self.embedder.start(root)

@@ -162,15 +162,9 @@ def sync_alongside(root: Root, progress: Callable[[int, int, str], None]
                    ) -> tuple[SyncReport, list[tuple[str, bytes]]]:
     """A full sync of ``root`` (unsaved buffers kept) with its static vectors computed on a
     second thread meanwhile; the vectors are for ``refresh_dense`` to write."""
-    alongside = EmbedAlongside(root.workspace.db_path, root.workspace.config)
-
-    def report(done: int, total: int, rel: str) -> None:
-        if total:  # files to index: vectors alongside
-            alongside.start()
-        progress(done, total, rel)
-
-    with alongside:
-        result = sync(root.workspace, root.writer, progress=report, keep=set(root.buffers))
+    with EmbedAlongside(root.workspace.db_path, root.workspace.config) as alongside:
+        result = sync(root.workspace, root.writer, progress=alongside.watch(progress),
+                      keep=set(root.buffers))
     return result, alongside.vectors
 
 

@@ -65,6 +65,26 @@ def embed(name: str, texts: list[str]) -> np.ndarray | None:
     return None if model is None else model.embed(texts)
 
 
+def embed_next(store: Store, name: str, after: int
+               ) -> tuple[int, list[tuple[str, bytes]] | None]:
+    """The next batch of chunks after id ``after`` with no vector yet, embedded: (the id to
+    continue after, [(doc key, float16 vector bytes)]); None when no chunk is left (or
+    the model failed)."""
+    after, batch = store.chunks_without_vector(model_id(name), BATCH, after)
+    vectors = embed(name, [text[:TEXT_CHARS] for _, text in batch]) if batch else None
+    if vectors is None:
+        return after, None
+    halves = vectors.astype("float16")
+    return after, [(key, v.tobytes()) for (key, _), v in zip(batch, halves, strict=True)]
+
+
+def _write(store: Store, ident: str, vectors: dict[str, bytes]) -> None:
+    """Store vectors in one commit; a new version makes searches reload the matrix."""
+    with store.transaction():
+        store.put_vectors(ident, list(vectors.items()))
+        store.set_meta("vectors_version", str(time.time()))
+
+
 def refresh(store: Store, config: Config, progress: Any = None,
             ready: Sequence[tuple[str, bytes]] = ()) -> int:
     """Embed every chunk that has no vector yet (after indexing); returns how many.
@@ -75,30 +95,21 @@ def refresh(store: Store, config: Config, progress: Any = None,
     name = config.retrieve.dense_model
     if not name or config.retrieve.strategy == "lexical" or load_model(name) is None:
         return 0
-    import numpy as np
-
     ident = model_id(name)
     complete = f"{ident}@{store.get_meta('last_sync')}"
     if store.get_meta("vectors_complete") == complete:
         return 0  # no index change since every chunk got its vector: no scan
     fresh = dict(ready)  # by chunk text: identical chunks share one vector
     if fresh:  # written first: the walk below then skips what they cover
-        with store.transaction():
-            store.put_vectors(ident, list(fresh.items()))
-            store.set_meta("vectors_version", str(time.time()))
+        _write(store, ident, fresh)
     done, after, pending = len(fresh), 0, dict[str, bytes]()
     while True:
-        after, batch = store.chunks_without_vector(ident, BATCH, after)
-        vectors = embed(name, [text[:TEXT_CHARS] for _, text in batch]) if batch else None
-        if vectors is not None:
-            halves = vectors.astype(np.float16)
-            pending.update((key, v.tobytes()) for (key, _), v in zip(batch, halves, strict=True))
-        if pending and (len(pending) >= WRITE_BATCH or vectors is None):
-            with store.transaction():  # one commit per few thousand vectors, not per batch
-                store.put_vectors(ident, list(pending.items()))
-                store.set_meta("vectors_version", str(time.time()))
+        after, pairs = embed_next(store, name, after)
+        pending.update(pairs or ())
+        if pending and (len(pending) >= WRITE_BATCH or pairs is None):
+            _write(store, ident, pending)  # one commit per few thousand, not per batch
             done, pending = done + len(pending), {}
-        if vectors is None:
+        if pairs is None:
             break
         if progress is not None:
             progress(done + len(pending))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -26,9 +27,9 @@ IDLE_S = 0.2
 
 
 class EmbedAlongside:
-    """``with EmbedAlongside(db, config) as alongside: sync(...)``, then
-    ``dense.refresh(store, config, ready=alongside.vectors)``. ``start()`` is called once
-    there is indexing work (a search over an unchanged tree starts no thread)."""
+    """``with EmbedAlongside(db, config) as alongside: sync(..., progress=alongside.watch(
+    report))``, then ``dense.refresh(store, config, ready=alongside.vectors)``. The thread
+    starts once the sync reports files to index (an unchanged tree starts none)."""
 
     def __init__(self, db_path: Path, config: Config):
         self.db_path = db_path
@@ -43,6 +44,19 @@ class EmbedAlongside:
             self._thread = threading.Thread(target=self._run, args=(name,),
                                             name="codesift-dense", daemon=True)
             self._thread.start()
+
+    def watch(self, progress: Callable[[int, int, str], None] | None = None
+              ) -> Callable[[int, int, str], None]:
+        """A sync progress callback that starts the thread at the first report of work,
+        then passes the report on to ``progress``."""
+
+        def report(done: int, total: int, rel: str) -> None:
+            if total:
+                self.start()
+            if progress is not None:
+                progress(done, total, rel)
+
+        return report
 
     def __enter__(self) -> EmbedAlongside:
         return self
@@ -68,18 +82,13 @@ class EmbedAlongside:
             store.close()
 
     def _embed_committed(self, store: Store, name: str) -> None:
-        ident, after = dense.model_id(name), 0
+        after = 0
         while len(self.vectors) < MAX_PENDING:
             indexed = self._indexed.is_set()
-            after, batch = store.chunks_without_vector(ident, dense.BATCH, after)
-            if not batch:
-                if indexed:
-                    return
-                time.sleep(IDLE_S)  # the indexer's next batch is not committed yet
-                continue
-            vectors = dense.embed(name, [text[: dense.TEXT_CHARS] for _, text in batch])
-            if vectors is None:
+            after, pairs = dense.embed_next(store, name, after)
+            if pairs is not None:
+                self.vectors += pairs
+            elif indexed or dense.load_model(name) is None:
                 return
-            halves = vectors.astype("float16")
-            self.vectors += [(key, v.tobytes()) for (key, _), v in zip(batch, halves,
-                                                                        strict=True)]
+            else:
+                time.sleep(IDLE_S)  # the indexer's next batch is not committed yet
