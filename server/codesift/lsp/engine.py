@@ -290,7 +290,7 @@ class Engine:
         those computed while indexing); the models and light-model embeddings in idle time."""
         refresh_dense(root, ready)
         if not root.indexing:
-            self._later_on_query(root.searcher.load_models, drop=True)
+            self._later_on_query(root.load_models, drop=True)
             self.embedder.start(root)
 
     def _busy(self) -> bool:

@@ -91,6 +91,12 @@ class Root:
         """Results this folder keeps after the cascade (``rerank.final_k``)."""
         return max(1, min(MAX_LIMIT, int(self.config.rerank.final_k)))
 
+    def load_models(self) -> None:
+        """The model stages, loaded in idle time; loading's temporaries go back to the
+        system."""
+        self.searcher.load_models()
+        trim_heap()
+
     def close_watcher(self) -> None:
         if self.watcher is not None:
             self.watcher.stop()
@@ -177,6 +183,7 @@ def refresh_dense(root: Root, ready: list[tuple[str, bytes]] | None = None) -> N
     except Exception as exc:  # a failing embedder costs dense candidates, nothing more
         log.warning("dense embedding of %s failed: %s: %s", root.path, type(exc).__name__,
                     exc)
+    trim_heap()  # the vectors written and the matrix's rows read: freed, given back
 
 
 def latency_summary(samples: Iterable[Mapping[str, float]]) -> dict[str, dict[str, float]]:

@@ -146,6 +146,15 @@ class _Persisted:
 class EmbeddingCache(_Persisted):
     """Document embeddings per (model, document key)."""
 
+    # vectors held in memory: the last ~100 searches' pools (about 15 MB at 384
+    # dimensions); the index holds every vector and reads a pool's back in ~2 ms, while
+    # ``capacity`` (50,000) in memory grew a long-lived server by about 75 MB
+    MEMORY_VECTORS = 10_000
+
+    def __init__(self, store: Store | None, capacity: int):
+        super().__init__(store, capacity)
+        self.memory = LRUCache(maxsize=max(1, min(capacity, self.MEMORY_VECTORS)))
+
     def get_many(self, model: str, keys: Sequence[str], memory: bool = True
                  ) -> dict[str, np.ndarray]:
         """Cached vectors by key; ``memory=False`` reads the index only (a vector whose

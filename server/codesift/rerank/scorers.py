@@ -45,16 +45,22 @@ class Scored:
 
 
 def budget_slices(items: Sequence[T], size: int, deadline: float | None) -> Iterator[list[T]]:
-    """Consecutive slices of ``items``; after the first, only while the time left fits
-    the next slice at the last one's pace per item (starting one that cannot finish in
-    time overran the budget by a whole slice: 100-400 ms on a busy 2-core machine)."""
-    per_item = 0.0
-    for begin in range(0, len(items), max(1, size)):
-        piece = list(items[begin : begin + size])
+    """Consecutive slices of ``items``; after the first, each only as long as the time left
+    fits at the last slice's pace per item. Starting a slice that cannot finish overran
+    the budget by a whole slice (100-400 ms on a busy 2-core machine); refusing it
+    whole left time unused (a heavy stage that scored 8 of 20 in 125 ms stopped with
+    90 ms left), so a slice that does not fit is shortened to what does."""
+    size, begin, per_item = max(1, size), 0, 0.0
+    while begin < len(items):
         started = time.monotonic()
-        if begin and deadline is not None and started + per_item * len(piece) > deadline:
-            return
+        take = size
+        if begin and deadline is not None:
+            take = min(size, int((deadline - started) / per_item) if per_item > 0 else size)
+            if take < 1:
+                return
+        piece = list(items[begin : begin + take])
         yield piece
+        begin += len(piece)
         per_item = (time.monotonic() - started) / len(piece)
 
 
