@@ -11,12 +11,14 @@ index by chunk hash. ``rerank.background_embed`` switches it off and
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..index.store import Store
 from .roots import Root, trim_heap
 
 log = logging.getLogger(__name__)
@@ -109,27 +111,56 @@ class BackgroundEmbedder:
             return
         embedded, progress.cursor = stepped
         progress.done = min(progress.total, progress.done + embedded)
-        now = time.monotonic()
         if progress.cursor < 0:  # every chunk looked at: the count, not the estimate
-            progress.done, progress.total = (root.searcher.embedding_coverage()
-                                             or (progress.done, progress.total))
-            progress.passes += 1
-            if progress.done < progress.total:  # some vectors could not be stored
-                if progress.passes >= MAX_PASSES:
-                    self._fail(root, progress, RuntimeError(
-                        f"{progress.total - progress.done} chunks still not cached after "
-                        f"{MAX_PASSES} passes"))
-                    return
-                progress.cursor = 0  # walk again
-        if progress.cursor < 0 or now - progress.reported >= REPORT_S:
-            progress.reported = now
-            self._events.embed_progress(root.path, progress.done, progress.total)
-        if progress.cursor < 0:
-            progress.state = "done"
-            root.searcher.mark_embedded()
-            trim_heap()  # the encoder's batch buffers, freed, go back to the system
+            self._count_then_end_pass(root, progress)
             return
+        self._report(root, progress)
         self._submit(lambda: self._step(root))  # behind any query that arrived
+
+    def _report(self, root: Root, progress: Progress, now: bool = False) -> None:
+        if now or time.monotonic() - progress.reported >= REPORT_S:
+            progress.reported = time.monotonic()
+            self._events.embed_progress(root.path, progress.done, progress.total)
+
+    def _count_then_end_pass(self, root: Root, progress: Progress) -> None:
+        """The exact count reads the page of every stored vector (about 1 s for 89,000
+        chunks); on the query thread it held a search that long. It runs on a connection
+        of its own (SQLite lets the other threads run meanwhile) and the pass ends back on
+        the query thread."""
+        def count() -> None:
+            coverage = None
+            try:
+                store = Store(root.workspace.db_path)
+                try:
+                    coverage = root.searcher.embedding_coverage(store)
+                finally:
+                    store.close()
+            except Exception as exc:  # the walk's estimate stands
+                log.debug("embedding count failed: %s: %s", type(exc).__name__, exc)
+            self._submit(lambda: self._end_pass(root, progress, coverage))
+
+        threading.Thread(target=count, name="codesift-embed-count", daemon=True).start()
+
+    def _end_pass(self, root: Root, progress: Progress, coverage: tuple[int, int] | None
+                  ) -> None:
+        if self._active.get(root.path) is not root or progress.state != "running":
+            return  # superseded, switched off or failed meanwhile
+        progress.done, progress.total = coverage or (progress.done, progress.total)
+        progress.passes += 1
+        if progress.done < progress.total:  # some vectors could not be stored
+            if progress.passes >= MAX_PASSES:
+                self._fail(root, progress, RuntimeError(
+                    f"{progress.total - progress.done} chunks still not cached after "
+                    f"{MAX_PASSES} passes"))
+                return
+            progress.cursor = 0  # walk again
+            self._report(root, progress)
+            self._submit(lambda: self._step(root))
+            return
+        self._report(root, progress, now=True)
+        progress.state = "done"
+        root.searcher.mark_embedded()
+        trim_heap()  # the encoder's batch buffers, freed, go back to the system
 
     def _fail(self, root: Root, progress: Progress, exc: Exception) -> None:
         log.warning("background embedding of %s stopped: %s: %s", root.path,

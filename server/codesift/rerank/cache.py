@@ -88,6 +88,19 @@ def normalize_query(query: str) -> str:
     return " ".join(query.lower().split())
 
 
+COVERAGE = ("SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM embeddings e WHERE"
+            " e.model = ? AND e.doc_key = c.text_hash)), 0) FROM chunks c")
+
+
+def embedding_coverage(store: Store, model: str) -> tuple[int, int]:
+    """(chunks with a stored ``model`` embedding, all chunks), on ``store``'s connection."""
+    try:
+        total, stored = store.conn.execute(COVERAGE, (model,)).fetchone()
+    except sqlite3.OperationalError:  # no embeddings table yet
+        return 0, 0
+    return int(stored), int(total)
+
+
 class _Persisted:
     def __init__(self, store: Store | None, capacity: int):
         self.memory: LRUCache = LRUCache(maxsize=max(1, capacity))
@@ -189,9 +202,7 @@ class EmbeddingCache(_Persisted):
 
     def coverage(self, model: str) -> tuple[int, int]:
         """(chunks with a stored ``model`` embedding, all chunks)."""
-        rows = self._read(
-            "SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM embeddings e WHERE"
-            " e.model = ? AND e.doc_key = c.text_hash)), 0) FROM chunks c", (model,))
+        rows = self._read(COVERAGE, (model,))
         return (int(rows[0][1]), int(rows[0][0])) if rows else (0, 0)
 
     def put_many(self, model: str, vectors: dict[str, np.ndarray], remember: bool = True
