@@ -3,6 +3,7 @@ mid-run, switched off mid-run (its progress is ended, never left spinning)."""
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,11 +20,11 @@ class FakeSearcher:
     def __init__(self, total: int, step: int = 10):
         self.done, self.total, self.step = 0, total, step
 
-    def embedding_coverage(self) -> tuple[int, int]:
+    def embedding_coverage(self, separate: bool = False) -> tuple[int, int]:
         return self.done, self.total
 
-    def mark_embedded(self) -> bool:
-        self.marked = self.done == self.total
+    def mark_embedded(self, coverage: tuple[int, int] | None = None) -> bool:
+        self.marked = (coverage or (self.done, self.total)) == (self.total, self.total)
         return self.marked
 
     def embed_pending(self, batch: int, after: int = 0, cancel: Any = None
@@ -58,7 +59,16 @@ class Harness:
         self.events.append(("stopped", reason))
 
     def run(self, steps: int = 1000) -> None:
-        while self.queue and steps:
+        """Run queued work; the count that ends a pass runs on a thread of its own, so
+        wait for it when the queue is empty."""
+        while steps:
+            if not self.queue:
+                counting = [t for t in threading.enumerate() if t.name == "codesift-embed-count"]
+                if not counting:
+                    return
+                for thread in counting:
+                    thread.join(5)
+                continue
             self.queue.popleft()()
             steps -= 1
 

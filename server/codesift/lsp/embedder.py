@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..index.store import Store
 from .roots import Root, trim_heap
 
 log = logging.getLogger(__name__)
@@ -130,11 +129,7 @@ class BackgroundEmbedder:
         def count() -> None:
             coverage = None
             try:
-                store = Store(root.workspace.db_path)
-                try:
-                    coverage = root.searcher.embedding_coverage(store)
-                finally:
-                    store.close()
+                coverage = root.searcher.embedding_coverage(separate=True)
             except Exception as exc:  # the walk's estimate stands
                 log.debug("embedding count failed: %s: %s", type(exc).__name__, exc)
             self._submit(lambda: self._end_pass(root, progress, coverage))
@@ -159,7 +154,8 @@ class BackgroundEmbedder:
             return
         self._report(root, progress, now=True)
         progress.state = "done"
-        root.searcher.mark_embedded()
+        if coverage is not None:  # else the next pass marks it
+            root.searcher.mark_embedded(coverage)
         trim_heap()  # the encoder's batch buffers, freed, go back to the system
 
     def _fail(self, root: Root, progress: Progress, exc: Exception) -> None:
