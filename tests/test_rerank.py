@@ -467,7 +467,7 @@ def test_embedding_memory_is_bounded_and_the_index_keeps_the_rest(tmp_path: Path
     from codesift.rerank.cache import EmbeddingCache
 
     class Small(EmbeddingCache):
-        MEMORY_VECTORS = 5
+        MEMORY_ITEMS = 5
 
     store = Store(tmp_path / "index.sqlite3")
     cache = Small(store, 1000)

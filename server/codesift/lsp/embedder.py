@@ -154,7 +154,7 @@ class BackgroundEmbedder:
             return
         self._report(root, progress, now=True)
         progress.state = "done"
-        if coverage is not None:  # else the next pass marks it
+        if coverage is not None:  # a failed count: the next index change's pass marks it
             root.searcher.mark_embedded(coverage)
         trim_heap()  # the encoder's batch buffers, freed, go back to the system
 

@@ -88,22 +88,26 @@ def normalize_query(query: str) -> str:
     return " ".join(query.lower().split())
 
 
-COVERAGE = ("SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM embeddings e WHERE"
-            " e.model = ? AND e.doc_key = c.text_hash)), 0) FROM chunks c")
-
-
 def embedding_coverage(store: Store, model: str) -> tuple[int, int]:
-    """(chunks with a stored ``model`` embedding, all chunks), on ``store``'s connection."""
+    """(chunks with a stored ``model`` embedding, all chunks), on ``store``'s connection
+    (a thread of its own may pass its own: the count reads every stored vector's page)."""
     try:
-        total, stored = store.conn.execute(COVERAGE, (model,)).fetchone()
-    except sqlite3.OperationalError:  # no embeddings table yet
+        total, stored = store.conn.execute(
+            "SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM embeddings e WHERE"
+            " e.model = ? AND e.doc_key = c.text_hash)), 0) FROM chunks c",
+            (model,)).fetchone()
+    except sqlite3.OperationalError as exc:  # tables dropped by a schema rebuild
+        log.debug("model cache not read: %s", exc)
         return 0, 0
     return int(stored), int(total)
 
 
 class _Persisted:
+    MEMORY_ITEMS: int | None = None  # entries kept in memory, when fewer than ``capacity``
+
     def __init__(self, store: Store | None, capacity: int):
-        self.memory: LRUCache = LRUCache(maxsize=max(1, capacity))
+        self.memory: LRUCache = LRUCache(
+            maxsize=max(1, min(capacity, self.MEMORY_ITEMS or capacity)))
         self.capacity = capacity
         self.hits = 0
         self.misses = 0
@@ -160,13 +164,9 @@ class EmbeddingCache(_Persisted):
     """Document embeddings per (model, document key)."""
 
     # vectors held in memory: the last ~100 searches' pools (about 15 MB at 384
-    # dimensions); the index holds every vector and reads a pool's back in ~2 ms, while
-    # ``capacity`` (50,000) in memory grew a long-lived server by about 75 MB
-    MEMORY_VECTORS = 10_000
-
-    def __init__(self, store: Store | None, capacity: int):
-        super().__init__(store, capacity)
-        self.memory = LRUCache(maxsize=max(1, min(capacity, self.MEMORY_VECTORS)))
+    # dimensions); the index holds every vector and reads a pool's 100 back in ~1.2 ms,
+    # while ``capacity`` (50,000) in memory grew a long-lived server by about 75 MB
+    MEMORY_ITEMS = 10_000
 
     def get_many(self, model: str, keys: Sequence[str], memory: bool = True
                  ) -> dict[str, np.ndarray]:
@@ -202,8 +202,7 @@ class EmbeddingCache(_Persisted):
 
     def coverage(self, model: str) -> tuple[int, int]:
         """(chunks with a stored ``model`` embedding, all chunks)."""
-        rows = self._read(COVERAGE, (model,))
-        return (int(rows[0][1]), int(rows[0][0])) if rows else (0, 0)
+        return (0, 0) if self.store is None else embedding_coverage(self.store, model)
 
     def put_many(self, model: str, vectors: dict[str, np.ndarray], remember: bool = True
                  ) -> None:
