@@ -82,9 +82,8 @@ def run_package(root: Path, rows: list[dict], overrides: dict[str, Any], work: P
         store.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=("tune", "dev", "train"), required=True)
+def add_setting_args(parser: argparse.ArgumentParser) -> None:
+    """The model and setting options that ``evaluate`` and ``crowded`` share."""
     parser.add_argument("--stage1-model", default=None, help="light model (name or folder)")
     parser.add_argument("--stage2-model", default=None, help="heavy model ('' for none)")
     parser.add_argument("--approaches", default=",".join(APPROACHES))
@@ -98,10 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--embed-all", action="store_true",
                         help="embed every chunk with the light model first (the language "
                              "server's state after idle-time embedding)")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/codesift-written-eval"))
     parser.add_argument("--json", type=Path, default=None)
-    parser.add_argument("--max-per-package", type=int, default=0)
-    args = parser.parse_args(argv)
+
+
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the options above name, as ``load_config`` overrides."""
     rerank: dict[str, Any] = {}
     if args.stage1_model is not None:
         rerank["light_model"] = args.stage1_model
@@ -117,6 +117,39 @@ def main(argv: list[str] | None = None) -> int:
         retrieve[key] = number(value)
     if retrieve:
         overrides["retrieve"] = retrieve
+    return overrides
+
+
+def report_scores(split: str, overrides: dict[str, Any],
+                  scores: dict[str, dict[str, list[Scores]]], pool_hits: float,
+                  approaches: list[str], json_path: Path | None) -> dict[str, Any]:
+    """Print MRR@10 per approach and group (and pool recall), and write them as JSON."""
+    report: dict[str, Any] = {
+        "split": split, "models": overrides,
+        "approaches": {a: {group: {"n": len(v), **mean_scores(v).to_json()}
+                           for group, v in sorted(groups.items())}
+                       for a, groups in scores.items()}}
+    total = len(scores[approaches[0]]["all"])
+    if "lexical" in approaches:
+        report["pool_recall"] = round(pool_hits / max(1, total), 4)
+    print(f"split: {split} ({total} questions); pool recall "
+          f"{report.get('pool_recall', '-')}")
+    for approach, groups in report["approaches"].items():
+        cells = "  ".join(f"{g} {v['mrr@10']:.3f}" for g, v in groups.items())
+        print(f"{approach:8} MRR@10  {cells}")
+    if json_path:
+        json_path.write_text(json.dumps(report, indent=1) + "\n")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=("tune", "dev", "train"), required=True)
+    add_setting_args(parser)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/codesift-written-eval"))
+    parser.add_argument("--max-per-package", type=int, default=0)
+    args = parser.parse_args(argv)
+    overrides = overrides_from(args)
     approaches = args.approaches.split(",")
     known = packages()
     by_package: dict[str, list[dict]] = defaultdict(list)
@@ -135,20 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             scores[approach][language] += per_query
         line = "  ".join(f"{a} {mean_scores(got[a]).mrr10:.3f}" for a in approaches)
         print(f"{name:18} {len(rows):4}  {line}", file=sys.stderr)
-    report = {"split": args.split, "models": overrides,
-              "approaches": {a: {group: {"n": len(v), **mean_scores(v).to_json()}
-                                 for group, v in sorted(groups.items())}
-                             for a, groups in scores.items()}}
-    total = len(scores[approaches[0]]["all"])
-    if "lexical" in approaches:
-        report["pool_recall"] = round(pools[0] / max(1, total), 4)
-    print(f"split: {args.split} ({total} questions); pool recall "
-          f"{report.get('pool_recall', '-')}")
-    for approach, groups in report["approaches"].items():
-        cells = "  ".join(f"{g} {v['mrr@10']:.3f}" for g, v in groups.items())
-        print(f"{approach:8} MRR@10  {cells}")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
+    report_scores(args.split, overrides, scores, pools[0], approaches, args.json)
     return 0
 
 

@@ -40,7 +40,9 @@ def _config(root: Path, args: argparse.Namespace) -> Config:
     if args.max_file_bytes is not None:
         overrides.setdefault("scan", {})["max_file_bytes"] = args.max_file_bytes
     if getattr(args, "pool_size", None) is not None:
-        overrides.setdefault("retrieve", {})["pool_size"] = args.pool_size
+        # the size asked for, whether or not every chunk has its light-model vector
+        overrides.setdefault("retrieve", {}).update(pool_size=args.pool_size,
+                                                    embedded_pool_size=args.pool_size)
     if getattr(args, "stage1_model", None) is not None:
         overrides.setdefault("rerank", {})["light_model"] = args.stage1_model
     if getattr(args, "stage2_model", None) is not None:

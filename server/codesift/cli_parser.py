@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_search.add_argument("--path", action="append", default=[], metavar="GLOB",
                           help="only paths matching this gitignore-style glob (repeatable)")
     p_search.add_argument("--pool-size", type=int, metavar="N",
-                          help="candidate pool size (default 100)")
+                          help="candidate pool size (default 100; 200 once every chunk has "
+                             "its light-model vector, see 'index --embed')")
     p_search.add_argument("--no-refresh", action="store_true",
                           help="search the index as it is, without checking for changes")
     add_model_flags(p_search)
@@ -139,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "'plot' extra: matplotlib)")
     add_model_flags(p_eval)
     p_eval.add_argument("--pool-size", type=int, metavar="N",
-                        help="candidate pool size (default 100)")
+                        help="candidate pool size (default 100; 200 once every chunk has "
+                             "its light-model vector, see 'index --embed')")
     p_eval.add_argument("--final-k", type=int, default=None, metavar="K",
                         help="results per query (default: rerank.final_k, 10)")
     p_eval.add_argument("--approaches", default=",".join(APPROACHES), metavar="LIST",

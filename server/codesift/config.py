@@ -85,9 +85,17 @@ class RetrieveConfig:
     dense_model: str = "wordllama-l2"  # "" switches dense candidates off
     dense_keep: int = 20  # places in the pool reserved for dense candidates
     min_confidence: float = 0.5  # "auto": rank again with dense candidates below this
-    # places reserved for the light model's nearest chunks once every chunk has its vector
-    # (background embedding, or ``codesift index --embed``); 0 switches them off
-    embedded_keep: int = 0
+    # once every chunk has its light-model vector (background embedding, or ``codesift
+    # index --embed``), natural-language pools hold this many lexical candidates (scored
+    # from the cache, so cheap; 0 keeps pool_size) plus up to embedded_keep of the light
+    # model's nearest chunks (0 switches them off)
+    embedded_pool_size: int = 200
+    embedded_keep: int = 20
+
+    @property
+    def uses_embedded(self) -> bool:
+        """Whether pools change once every chunk has its light-model vector."""
+        return bool(self.embedded_keep or self.embedded_pool_size > self.pool_size)
 
 
 @dataclass
@@ -118,6 +126,10 @@ class RerankConfig:
     final_k: int = 10
     # rank fusion of a model stage with the lexical ranking: weight of the lexical ranks
     light_lexical_weight: float = 0.35
+    # the light stage's fused score of a candidate that only the light model's own search
+    # over every chunk found (retrieve.embedded_keep: nothing lexical backs the model's
+    # rank, which brought it in) is multiplied by this
+    light_embedded_weight: float = 0.5
     heavy_lexical_weight: float = 0.0
     # the heavy stage keeps part of the light stage's order (three-way rank fusion)
     heavy_light_weight: float = 0.7

@@ -8,122 +8,32 @@ and a report of which stages ran travel with every result.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .confidence import confidence, json_fields
+from .confidence import confidence
 from .config import Config
 from .errors import Cancelled
 from .index.search_log import LogEntry, SearchLog
 from .index.store import Store
-from .kinds import Route, SnapshotStage
 from .query import QueryAnalysis, analyze
-from .rerank.stages import CancelCheck, Snapshot, StageReport, lexical_snapshots, skip_reason
-from .retrieve.candidate import Candidate, Filters
+from .rerank.stages import CancelCheck, Snapshot, lexical_snapshots, skip_reason
+from .retrieve.candidate import Candidate
 from .retrieve.embedded import EmbeddedChunks, mark_complete
 from .retrieve.fuse import fuse, with_reserved
 from .retrieve.generators import build_generators
-from .why import Explainer, Why, ranked
+from .search_types import SearchHit, SearchRequest, SearchResult, log_entry, new_search_id
+from .why import Explainer, ranked
 
 if TYPE_CHECKING:
     from .rerank.cascade import Cascade
     from .rerank.scorers import BiEncoderScorer, ModelPool
 
+__all__ = ["SearchHit", "SearchRequest", "SearchResult", "Searcher", "log_entry",
+           "new_search_id"]
 SNIPPET_MAX_LINES = 40
 PREFETCH_SLICE = 2
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    query: str
-    limit: int = 10
-    regex: bool = False
-    filters: Filters = field(default_factory=Filters)
-    rerank: bool = True
-    # latency budget for the model stages (None: score the whole pool)
-    budget_ms: float | None = None
-    client: str = "cli"  # who asked, for the search log: cli, lsp, mcp, eval
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """One result, in the shape of the JSON contract (paths relative, lines 1-based)."""
-
-    path: str
-    start_line: int
-    end_line: int
-    score: float
-    symbol: str | None
-    kind: str
-    language: str
-    snippet: str
-    scores: dict[str, float]
-    why: Why | None = None
-
-    def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {
-            "path": self.path, "start_line": self.start_line, "end_line": self.end_line,
-            "score": round(self.score, 6), "symbol": self.symbol, "kind": self.kind,
-            "language": self.language, "snippet": self.snippet,
-            "scores": {k: round(v, 6) for k, v in self.scores.items()},
-        }
-        if self.why is not None:
-            out["why"] = self.why.to_json()
-        return out
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    query: str
-    route: Route
-    hits: list[SearchHit]
-    timings_ms: dict[str, float]
-    analysis: QueryAnalysis
-    stage: SnapshotStage = "final"
-    stages: list[StageReport] = field(default_factory=list)
-    confidence: float | None = None  # see codesift.confidence
-    search_id: int | None = None  # its row in the local search log (codesift/opened)
-    pool: int = 0  # candidates the model stages could rerank
-
-    def to_json(self, extra_timings: dict[str, float] | None = None) -> dict[str, object]:
-        timings = {**self.timings_ms, **(extra_timings or {})}
-        return {
-            "query": self.query, "route": self.route, "stage": self.stage,
-            "results": [h.to_json() for h in self.hits],
-            "stages": [s.to_json() for s in self.stages],
-            "timings_ms": {k: round(v, 3) for k, v in timings.items()},
-            **json_fields(self.confidence),
-            "search_id": self.search_id,
-        }
-
-
-_last_id = 0
-_id_lock = threading.Lock()
-
-
-def new_search_id() -> int:
-    """A search's id: milliseconds since the epoch, unique within this process. Thirteen
-    digits: JSON encoders that print numbers with 14 significant digits (Neovim's) echo
-    it back exactly."""
-    global _last_id
-    with _id_lock:
-        _last_id = max(_last_id + 1, time.time_ns() // 1_000_000)
-        return _last_id
-
-
-def log_entry(request: SearchRequest, result: SearchResult) -> LogEntry:
-    """What the search log keeps of a finished search."""
-    assert result.search_id is not None
-    return LogEntry(
-        result.search_id, request.client, result.route, request.query,
-        stages_ms={k: round(v, 2) for k, v in result.timings_ms.items()
-                   if k in ("candidates", "light", "heavy", "total")},
-        pool=result.pool, unscored=sum(s.unscored for s in result.stages),
-        skipped={s.name: s.reason for s in result.stages if not s.ran},
-        confidence=result.confidence, results=len(result.hits))
 
 
 class Searcher:
@@ -157,7 +67,8 @@ class Searcher:
         return self._cascade
 
     def candidates(self, request: SearchRequest, timings: dict[str, float],
-                   dense: bool | None = None) -> tuple[QueryAnalysis, list[Candidate]]:
+                   dense: bool | None = None, nearest: bool = True
+                   ) -> tuple[QueryAnalysis, list[Candidate]]:
         """The fused candidate pool (before any reranking). Dense candidates join it with
         ``retrieve.strategy = "hybrid"`` (or ``dense=True``); ``auto`` adds them in a second
         pass only when the first ranking is unsure (``_auto``)."""
@@ -182,7 +93,9 @@ class Searcher:
                 by_source[generator.name] = found
                 lap(generator.name)
         weights = rc.symbol_weights if analysis.route == "symbol" else rc.weights
-        pool = fuse(by_source, weights, rc.pool_size)
+        embedded = self._embedded_scorer(analysis, request)
+        pool = fuse(by_source, weights, rc.embedded_pool_size if embedded and
+                    rc.embedded_pool_size else rc.pool_size)
         lap("fuse")
         if dense if dense is not None else rc.strategy == "hybrid":
             for generator in generators:
@@ -191,21 +104,30 @@ class Searcher:
                     ranked(found, generator.name)
                     pool = with_reserved(pool, found, rc.dense_keep)
                     lap(generator.name)
-            if analysis.route == "natural" and request.rerank and rc.embedded_keep:
-                pool = self._with_embedded(analysis, pool, allowed)
-                lap(self.embedded.name)
+            if embedded is not None and nearest:
+                pool = self._with_nearest(embedded, analysis, pool, allowed, timings)
         return analysis, pool
 
-    def _with_embedded(self, analysis: QueryAnalysis, pool: list[Candidate],
-                       allowed: list[int] | None) -> list[Candidate]:
-        """The pool plus the light model's nearest chunks, when every chunk has a vector."""
-        scorer = self._light_bi_encoder()
-        if scorer is None:
-            return pool
-        keep = self.config.retrieve.embedded_keep
-        found = self.embedded.candidates(scorer, analysis, keep * 3, allowed)
+    def _with_nearest(self, scorer: BiEncoderScorer, analysis: QueryAnalysis,
+                      pool: list[Candidate], allowed: list[int] | None,
+                      timings: dict[str, float]) -> list[Candidate]:
+        """The pool plus the light model's nearest chunks (``retrieve.embedded_keep``)."""
+        clock, keep = time.perf_counter(), self.config.retrieve.embedded_keep
+        found = self.embedded.candidates(scorer, analysis, keep * 3, allowed) if keep else []
         ranked(found, self.embedded.name)
+        timings[self.embedded.name] = (time.perf_counter() - clock) * 1000.0
         return with_reserved(pool, found, keep)
+
+    def _embedded_scorer(self, analysis: QueryAnalysis, request: SearchRequest
+                         ) -> BiEncoderScorer | None:
+        """The light model's scorer when a natural-language search may use its vectors of
+        every chunk: a larger pool, scored from the cache, and the model's nearest chunks."""
+        if (analysis.route != "natural" or not request.rerank
+                or not self.config.retrieve.uses_embedded
+                or not self.embedded.recorded()):  # the model is not loaded to find out
+            return None
+        scorer = self._light_bi_encoder()
+        return scorer if scorer is not None and self.embedded.ready(scorer.cache_id) else None
 
     def stream(self, request: SearchRequest, cancel: CancelCheck | None = None
                ) -> Iterator[SearchResult]:
@@ -228,31 +150,47 @@ class Searcher:
                 ) -> Iterator[SearchResult]:
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        analysis, pool = self.candidates(request, timings)
+        analysis, pool = self.candidates(request, timings, nearest=False)
         timings["candidates"] = (time.perf_counter() - started) * 1000.0
+        skip = skip_reason(analysis, pool, request.rerank and self.config.rerank.enabled)
+        explainer = Explainer(analysis)
+        nearest = (None if skip or self.config.retrieve.strategy != "hybrid"
+                   else self._embedded_scorer(analysis, request))
+        if nearest is not None:  # the nearest chunks join below the pool: show it first
+            first = Snapshot("candidates", pool[: request.limit], [], {})
+            yield self._result(request, analysis, first, explainer, timings, started,
+                               search_id, len(pool))
+            pool = self._with_nearest(nearest, analysis, pool,
+                                      request.filters.allowed_file_ids(self.store), timings)
         # the budget is the model stages' time: counting the candidate search (20-160 ms) too
         # left the heavy stage's shortlist partly unscored on 19 of 204 stdlib questions
         deadline = (time.monotonic() + request.budget_ms / 1000.0
                     if request.budget_ms is not None else None)
-        skip = skip_reason(analysis, pool, request.rerank and self.config.rerank.enabled)
         snapshots = (lexical_snapshots(pool, request.limit, skip, self.config.rerank.heavy_model)
                      if skip else self.cascade.run(analysis, pool, request.limit, cancel,
                                                    request.rerank, deadline))
+        if nearest is not None:
+            snapshots = (snap for snap in snapshots if snap.stage != "candidates")
         pools = [pool]
         if (not skip and analysis.route == "natural"
                 and self.config.retrieve.strategy == "auto"):
             snapshots = self._auto(request, analysis, snapshots, pools, cancel, deadline)
-        explainer = Explainer(analysis)
         for snap in snapshots:
-            clock = time.perf_counter()
-            hits = [self._hit(c, explainer) for c in snap.candidates]
-            timings.update(snap.timings_ms)
-            timings["snippets"] = (time.perf_counter() - clock) * 1000.0
-            timings["total"] = (time.perf_counter() - started) * 1000.0
-            yield SearchResult(request.query, analysis.route, hits, dict(timings), analysis,
-                               snap.stage, list(snap.stages),
-                               confidence(analysis.route, [h.scores for h in hits]),
+            yield self._result(request, analysis, snap, explainer, timings, started,
                                search_id, len(pools[-1]))
+
+    def _result(self, request: SearchRequest, analysis: QueryAnalysis, snap: Snapshot,
+                explainer: Explainer, timings: dict[str, float], started: float,
+                search_id: int, pool: int) -> SearchResult:
+        clock = time.perf_counter()
+        hits = [self._hit(c, explainer) for c in snap.candidates]
+        timings.update(snap.timings_ms)
+        timings["snippets"] = (time.perf_counter() - clock) * 1000.0
+        timings["total"] = (time.perf_counter() - started) * 1000.0
+        return SearchResult(request.query, analysis.route, hits, dict(timings), analysis,
+                            snap.stage, list(snap.stages),
+                            confidence(analysis.route, [h.scores for h in hits]),
+                            search_id, pool)
 
     def _auto(self, request: SearchRequest, analysis: QueryAnalysis,
               snapshots: Iterator[Snapshot], pools: list[list[Candidate]],
@@ -330,6 +268,12 @@ class Searcher:
         finally:
             store.close()
 
+    def preload_embedded(self) -> None:
+        """Read the vectors ``_embedded_scorer`` searches, on the calling thread."""
+        scorer = self._light_bi_encoder()
+        if scorer is not None and self.config.retrieve.uses_embedded:
+            self.embedded.preload(scorer.cache_id)
+
     def embed_all(self, on_step: Callable[[int], None] | None = None) -> None:
         """Embed every chunk the light model has not seen, in one walk over the index
         (``on_step(embedded)`` after each batch), then record a complete pass."""
@@ -341,9 +285,8 @@ class Searcher:
         self.mark_embedded()
 
     def mark_embedded(self, coverage: tuple[int, int] | None = None) -> bool:
-        """After a pass over the index: if every chunk has its light-model vector, record it,
-        so that the light model's nearest chunks join natural-language pools. ``coverage``:
-        (done, total) already counted (the count takes ~1 s over 89,000 chunks)."""
+        """After a pass: if every chunk has its light-model vector, record it (pools then use
+        them). ``coverage``: (done, total) counted already (~1 s over 89,000 chunks)."""
         scorer = self._light_bi_encoder()
         if scorer is None:
             return False
@@ -353,9 +296,8 @@ class Searcher:
     def embed_pending(self, batch: int, after: int = 0, cancel: CancelCheck | None = None
                       ) -> tuple[int, int] | None:
         """Background work: embed up to ``batch`` chunks (ids above ``after``) the light
-        model has not seen, in small slices that ``cancel`` can stop between. Returns (how
-        many were embedded, the id to continue after; -1 when none is left), or None when
-        the light model is not a bi-encoder."""
+        model has not seen, in slices ``cancel`` can stop between. (How many were embedded,
+        the id to continue after; -1 when none is left), or None: no bi-encoder."""
         from .rerank.cascade import documents_for
 
         scorer = self._light_bi_encoder()

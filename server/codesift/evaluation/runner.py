@@ -88,8 +88,8 @@ def approach_config(config: Config, name: str) -> Config:
     if name == "light":
         rerank = dataclasses.replace(rerank, heavy_model="")
     elif name == "heavy":
-        rerank = dataclasses.replace(rerank, light_model="",
-                                     light_keep=config.retrieve.pool_size)
+        rerank = dataclasses.replace(rerank, light_model="", light_keep=max(
+            config.retrieve.pool_size, config.retrieve.embedded_pool_size))
     # measurements are not use: they stay out of the search log
     return dataclasses.replace(config, rerank=rerank,
                                log=dataclasses.replace(config.log, enabled=False))

@@ -130,6 +130,8 @@ class BackgroundEmbedder:
             coverage = None
             try:
                 coverage = root.searcher.embedding_coverage(separate=True)
+                if coverage is not None and 0 < coverage[1] == coverage[0]:
+                    root.searcher.preload_embedded()  # read here, not on the query thread
             except Exception as exc:  # the walk's estimate stands
                 log.debug("embedding count failed: %s: %s", type(exc).__name__, exc)
             self._submit(lambda: self._end_pass(root, progress, coverage))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from cachetools import LRUCache
@@ -68,11 +68,12 @@ def prune(store: Store, max_scores: int) -> None:
             " ORDER BY created DESC LIMIT 1 OFFSET ?)", (max_scores,))
 
 
-def chunk_embeddings(store: Store, model: str) -> list[tuple[int, bytes]]:
-    """(chunk id, float32 vector) of every chunk with a stored ``model`` embedding."""
+def chunk_embeddings(store: Store, model: str) -> Iterator[tuple[int, bytes]]:
+    """(chunk id, float32 vector) of every chunk with a stored ``model`` embedding, read as
+    they are consumed (all of them at once would be about 150 MB at 89,000 chunks)."""
     return store.conn.execute(
         "SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.model = ? AND"
-        " e.doc_key = c.text_hash ORDER BY c.id", (model,)).fetchall()
+        " e.doc_key = c.text_hash ORDER BY c.id", (model,))
 
 
 def clear(store: Store) -> None:

@@ -33,6 +33,7 @@ from .stages import CancelCheck, Snapshot, StageReport, skip_reason
 
 __all__ = ["Cascade", "Snapshot", "StageReport", "documents_for", "skip_reason"]
 log = logging.getLogger(__name__)
+LEXICAL_SOURCES = ("keyword", "ast", "regex")
 
 
 def documents_for(store: Store, candidates: Sequence[Candidate]) -> list[Document]:
@@ -224,7 +225,16 @@ class Cascade:
         fused = rank_fusion([lexical_rank[id(ranking[i])] for i in scored_at],
                             [values[i] for i in scored_at], lexical_weight,
                             self.config.rrf_k, earlier, self.config.heavy_light_weight)
+        if name == "light" and self.config.light_embedded_weight != 1.0:
+            fused = [f * self.config.light_embedded_weight if only_embedded(ranking[i]) else f
+                     for i, f in zip(scored_at, fused, strict=True)]
         return fused, fused
+
+
+def only_embedded(cand: Candidate) -> bool:
+    """Whether the light model's nearest-chunk search found the candidate and no keyword,
+    AST or regex generator did."""
+    return "embedded" in cand.scores and not any(s in cand.scores for s in LEXICAL_SOURCES)
 
 
 def _exact_first(ranking: list[Candidate]) -> list[Candidate]:
