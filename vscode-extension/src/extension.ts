@@ -95,9 +95,6 @@ class CodesiftExtension {
   private starting: Promise<LanguageClient> | undefined;
   /** A stop in progress: a new client waits for it (the old one may still hold commands). */
   private stopping: Promise<void> | undefined;
-  /** Restarts and stops run one after another: two quick settings changes must not each
-   * start a client (the second stopping the first's mid-start, leaving none running). */
-  private lifecycle: Promise<void> = Promise.resolve();
   private command: ServerCommand | undefined;
   private sentSettings: ServerSettings = {};
   private readonly log: vscode.LogOutputChannel;
@@ -133,7 +130,7 @@ class CodesiftExtension {
     register('codesift.goToRelevantCode', () => this.goToRelevantCode());
     register('codesift.reindex', () => this.reindex());
     register('codesift.showStatus', () => this.showStatus());
-    register('codesift.restartServer', () => this.inTurn(() => this.restart()));
+    register('codesift.restartServer', () => this.restart());
 
     this.context.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((event) => this.configurationChanged(event)),
@@ -177,9 +174,6 @@ class CodesiftExtension {
       this.progress.setFailed(errorMessage(error));
       this.refreshStatusBar();
       throw error;
-    }
-    if (!isEnabled()) {
-      throw new Error('CodeSift was turned off while its server was starting (codesift.enable).');
     }
     this.command = command;
     this.log.info(`starting the server: ${formatCommand(command)} (${command.source})`);
@@ -273,13 +267,6 @@ class CodesiftExtension {
     }
   }
 
-  /** Runs a restart or stop after the ones asked for before it have finished. */
-  private inTurn(change: () => Promise<void>): Promise<void> {
-    const next = this.lifecycle.then(change, change);
-    this.lifecycle = next.catch(() => undefined);
-    return next;
-  }
-
   private async restart(): Promise<void> {
     await this.stop();
     this.progress.reset();
@@ -344,13 +331,12 @@ class CodesiftExtension {
     if (event.affectsConfiguration(`${SECTION}.enable`)) {
       this.progress.reset();
       this.refreshStatusBar(); // "off", or "starting" until the new server reports
-      // read when its turn comes: the last change wins
-      const change = this.inTurn(() => (isEnabled() ? this.restart() : this.stop()));
+      const change = isEnabled() ? this.restart() : this.stop();
       void change.then(() => this.refreshStatusBar()).catch((error: unknown) => this.showError(error));
       return;
     }
     if (event.affectsConfiguration(`${SECTION}.serverCommand`)) {
-      void this.inTurn(() => this.restart()).catch((error: unknown) => this.showError(error));
+      void this.restart().catch((error: unknown) => this.showError(error));
       return;
     }
     const settings = this.readSettings();
