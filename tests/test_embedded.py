@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from codesift.index.indexer import sync
+from codesift.rerank.cascade import LEXICAL_SOURCES
 from codesift.search import Searcher, SearchRequest
 from codesift.workspace import Workspace
 
@@ -20,7 +21,7 @@ def embedded_sources(searcher: Searcher, query: str) -> list[str]:
 
 def lexical_pool(searcher: Searcher, query: str) -> list[str]:
     _, pool = searcher.candidates(SearchRequest(query), {})
-    return [c.path for c in pool if any(s in c.scores for s in ("keyword", "ast", "regex"))]
+    return [c.path for c in pool if any(s in c.scores for s in LEXICAL_SOURCES)]
 
 
 def test_embedded_candidates_after_a_complete_pass(tmp_path: Path):
@@ -82,7 +83,7 @@ def test_embedded_weight_ranks_the_light_models_own_finds_below_lexical_ones(tmp
             config.rerank.light_embedded_weight = weight
             result = Searcher(store, config).search(SearchRequest(query, limit=300))
             assert result.stages[0].ran
-            return [any(f.source in ("keyword", "ast", "regex") for f in h.why.found_by)
+            return [any(f.source in LEXICAL_SOURCES for f in h.why.found_by)
                     for h in result.hits if h.why is not None]
 
         plain, discounted = lexically_found(1.0), lexically_found(0.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .confidence import confidence
@@ -34,6 +35,17 @@ __all__ = ["SearchHit", "SearchRequest", "SearchResult", "Searcher", "log_entry"
            "new_search_id"]
 SNIPPET_MAX_LINES = 40
 PREFETCH_SLICE = 2
+
+
+@dataclass(frozen=True)
+class _Gathered:
+    """A search's pool before the light model's nearest chunks join it: ``nearest`` is the
+    light model's scorer when they are still to join (``Searcher._with_nearest``)."""
+
+    analysis: QueryAnalysis
+    pool: list[Candidate]
+    allowed: list[int] | None
+    nearest: BiEncoderScorer | None
 
 
 class Searcher:
@@ -67,11 +79,18 @@ class Searcher:
         return self._cascade
 
     def candidates(self, request: SearchRequest, timings: dict[str, float],
-                   dense: bool | None = None, nearest: bool = True
-                   ) -> tuple[QueryAnalysis, list[Candidate]]:
+                   dense: bool | None = None) -> tuple[QueryAnalysis, list[Candidate]]:
         """The fused candidate pool (before any reranking). Dense candidates join it with
         ``retrieve.strategy = "hybrid"`` (or ``dense=True``); ``auto`` adds them in a second
         pass only when the first ranking is unsure (``_auto``)."""
+        gathered = self._gather(request, timings, dense)
+        if gathered.nearest is None:
+            return gathered.analysis, gathered.pool
+        return gathered.analysis, self._with_nearest(gathered, timings)
+
+    def _gather(self, request: SearchRequest, timings: dict[str, float],
+                dense: bool | None) -> _Gathered:
+        """The pool before the light model's nearest chunks join it (``_Gathered``)."""
         rc = self.config.retrieve
         clock = time.perf_counter()
 
@@ -104,19 +123,19 @@ class Searcher:
                     ranked(found, generator.name)
                     pool = with_reserved(pool, found, rc.dense_keep)
                     lap(generator.name)
-            if embedded is not None and nearest:
-                pool = self._with_nearest(embedded, analysis, pool, allowed, timings)
-        return analysis, pool
+            return _Gathered(analysis, pool, allowed, embedded)
+        return _Gathered(analysis, pool, allowed, None)
 
-    def _with_nearest(self, scorer: BiEncoderScorer, analysis: QueryAnalysis,
-                      pool: list[Candidate], allowed: list[int] | None,
-                      timings: dict[str, float]) -> list[Candidate]:
+    def _with_nearest(self, gathered: _Gathered, timings: dict[str, float]
+                      ) -> list[Candidate]:
         """The pool plus the light model's nearest chunks (``retrieve.embedded_keep``)."""
+        assert gathered.nearest is not None
         clock, keep = time.perf_counter(), self.config.retrieve.embedded_keep
-        found = self.embedded.candidates(scorer, analysis, keep * 3, allowed) if keep else []
+        found = (self.embedded.candidates(gathered.nearest, gathered.analysis, keep * 3,
+                                          gathered.allowed) if keep else [])
         ranked(found, self.embedded.name)
         timings[self.embedded.name] = (time.perf_counter() - clock) * 1000.0
-        return with_reserved(pool, found, keep)
+        return with_reserved(gathered.pool, found, keep)
 
     def _embedded_scorer(self, analysis: QueryAnalysis, request: SearchRequest
                          ) -> BiEncoderScorer | None:
@@ -150,18 +169,17 @@ class Searcher:
                 ) -> Iterator[SearchResult]:
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        analysis, pool = self.candidates(request, timings, nearest=False)
+        gathered = self._gather(request, timings, None)
+        analysis, pool = gathered.analysis, gathered.pool
         timings["candidates"] = (time.perf_counter() - started) * 1000.0
         skip = skip_reason(analysis, pool, request.rerank and self.config.rerank.enabled)
         explainer = Explainer(analysis)
-        nearest = (None if skip or self.config.retrieve.strategy != "hybrid"
-                   else self._embedded_scorer(analysis, request))
+        nearest = None if skip else gathered.nearest
         if nearest is not None:  # the nearest chunks join below the pool: show it first
             first = Snapshot("candidates", pool[: request.limit], [], {})
             yield self._result(request, analysis, first, explainer, timings, started,
                                search_id, len(pool))
-            pool = self._with_nearest(nearest, analysis, pool,
-                                      request.filters.allowed_file_ids(self.store), timings)
+            pool = self._with_nearest(gathered, timings)
         # the budget is the model stages' time: counting the candidate search (20-160 ms) too
         # left the heavy stage's shortlist partly unscored on 19 of 204 stdlib questions
         deadline = (time.monotonic() + request.budget_ms / 1000.0

@@ -56,12 +56,17 @@ def quantized(rows: Iterable[tuple[int, bytes]]) -> tuple[Any, Any, Any]:
     return np.concatenate(ids), np.concatenate(blocks), np.concatenate(scales)
 
 
+def pass_version(store: Store, model: str) -> str:
+    """What a complete pass over the index as it is now records: ``<model>@<last_sync>``."""
+    return f"{model}@{store.get_meta('last_sync')}"
+
+
 def mark_complete(store: Store, model: str) -> bool:
     """Record that every chunk of the current index has a ``model`` vector; False (logged)
     when the index is busy or read-only, and the next complete pass tries again."""
     try:
         with store.transaction():
-            store.set_meta(META_KEY, f"{model}@{store.get_meta('last_sync')}")
+            store.set_meta(META_KEY, pass_version(store, model))
         return True
     except sqlite3.OperationalError as exc:
         log.info("embedded vectors not marked complete: %s", exc)
@@ -117,8 +122,8 @@ class EmbeddedChunks:
 
         store = Store(self.store.db_path)
         try:
-            version = f"{model}@{store.get_meta('last_sync')}"
-            self._preloaded = (version, *quantized(chunk_embeddings(store, model)))
+            self._preloaded = (pass_version(store, model),
+                               *quantized(chunk_embeddings(store, model)))
         finally:
             store.close()
 
