@@ -12,6 +12,7 @@ pool recall / MRR@10 of the lexical ranking on the hand-written stdlib questions
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
@@ -61,11 +62,13 @@ def timed_index(root: Path, index_dir: Path, strategy: str) -> tuple[float, floa
 
 def dense_latency(searcher: Searcher, queries: list[str], scale: int) -> dict[str, float]:
     generator = next(g for g in searcher.generators["natural"] if isinstance(g, DenseGenerator))
-    assert generator._load()
-    if scale > 1:
-        generator._matrix = np.tile(generator._matrix, (scale, 1))
-        generator._ids = np.tile(generator._ids, scale)
-        generator._files = np.tile(generator._files, scale)
+    assert generator._load() and generator._matrix is not None
+    real = generator._matrix
+    if scale > 1:  # the real matrix repeated: the latency of a larger index
+        generator._matrix = dataclasses.replace(
+            real, ids=np.tile(real.ids, scale), files=np.tile(real.files, scale),
+            rows=np.tile(real.rows, (scale, 1)), scales=np.tile(real.scales, scale))
+    matrix = generator._matrix
     samples = []
     for q in queries:
         analysis = analyze(q)
@@ -73,8 +76,7 @@ def dense_latency(searcher: Searcher, queries: list[str], scale: int) -> dict[st
         generator.candidates(analysis, 60, None)
         samples.append((time.perf_counter() - started) * 1000.0)
     generator._version = None  # reload the real matrix next time
-    return {"chunks": int(generator._matrix.shape[0]),
-            "matrix_mb": round(generator._matrix.nbytes / 2**20, 1),
+    return {"chunks": len(matrix), "matrix_mb": round(matrix.nbytes / 2**20, 1),
             "p50_ms": round(statistics.median(samples), 2),
             "p95_ms": round(sorted(samples)[int(0.95 * (len(samples) - 1))], 2)}
 

@@ -53,7 +53,7 @@ def test_refresh_embeds_every_chunk_once_across_batches(tiny_corpus, tmp_path, m
     keys = {r[0] for r in store.conn.execute("SELECT DISTINCT text_hash FROM chunks")}
     assert embedded == len(keys) > 3 * write_batch
     assert reported == sorted(reported) and reported[-1] == embedded
-    assert len(store.chunk_vectors(ident)) == store.conn.execute(
+    assert len(list(store.chunk_vectors(ident))) == store.conn.execute(
         "SELECT count(*) FROM chunks").fetchone()[0]
     assert dense.refresh(store, workspace.config) == 0  # complete: nothing to do
     store.close()
@@ -80,3 +80,30 @@ def test_vectors_computed_alongside_indexing_equal_the_pass_after_it(tiny_corpus
         return vectors
 
     assert index("beside", True) == index("after", False)
+
+
+def test_int8_matrix_ranks_like_the_stored_vectors_and_filters_by_file(tiny_corpus, tmp_path):
+    """The in-memory matrix is int8 with a scale per row: its nearest chunks are those of
+    the stored float16 vectors, and a file filter keeps exactly the allowed files' chunks."""
+    workspace = Workspace(tiny_corpus, make_config(tmp_path / "index"))
+    store = workspace.open_store()
+    try:
+        sync(workspace, store)
+        dense.refresh(store, workspace.config)
+        generator = dense.DenseGenerator(store, workspace.config.retrieve)
+        assert generator._load()
+        matrix = generator._matrix
+        assert matrix is not None and matrix.rows.dtype == np.int8
+        rows = list(store.chunk_vectors(dense.model_id(MODEL)))
+        exact = np.frombuffer(b"".join(r[2] for r in rows), np.float16).reshape(
+            len(rows), -1).astype(np.float32)
+        query = dense.embed(MODEL, ["read a configuration file"])[0]  # type: ignore[index]
+        assert np.abs(matrix.scores(query) - exact @ query).max() < 0.01
+        best = [rows[i][0] for i in np.argsort(-(exact @ query), kind="stable")[:5]]
+        assert [chunk for chunk, _ in matrix.nearest(query, 5, None)] == best
+        one_file = rows[len(rows) // 2][1]
+        kept = matrix.nearest(query, 10_000, [one_file])
+        assert kept and len(kept) == sum(r[1] == one_file for r in rows)
+        assert {chunk for chunk, _ in kept} == {r[0] for r in rows if r[1] == one_file}
+    finally:
+        store.close()

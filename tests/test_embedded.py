@@ -120,11 +120,15 @@ def test_int8_vectors_rank_like_float32_and_a_preload_is_adopted(tmp_path: Path)
         loader.join()
         preloaded = fresh.embedded._preloaded
         assert preloaded is not None
-        assert fresh.embedded.ready(scorer.cache_id) and fresh.embedded._matrix is preloaded[2]
+        assert fresh.embedded.ready(scorer.cache_id) and fresh.embedded.matrix is preloaded[1]
+        matrix = preloaded[1]
+        assert matrix is not None
         rows = list(chunk_embeddings(store, scorer.cache_id))
-        exact = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1)
+        assert list(matrix.ids) == [r[0] for r in rows] and list(matrix.files) == [
+            r[1] for r in rows]
+        exact = np.frombuffer(b"".join(r[2] for r in rows), np.float32).reshape(len(rows), -1)
         query = scorer.query_vector("parse an email address header").astype(np.float32)
-        approx = fresh.embedded._matrix.astype(np.float32) @ query * fresh.embedded._scales
+        approx = matrix.scores(query)
         assert np.abs(approx - exact @ query).max() < 0.01
         assert list(np.argsort(-approx)[:10]) == list(np.argsort(-(exact @ query))[:10])
     finally:

@@ -28,10 +28,11 @@ from .common import write_jsonl
 
 
 def collect_question(searcher: Any, query: Any, package: str) -> dict | None:
-    """One question's pool: each candidate's light score, rank and fused score, heavy
-    score (the light order's first ``light_keep``, what the heavy stage reranks), label."""
+    """One question's pool: each candidate's light score, rank and fused score (as the
+    cascade fuses: nearest-chunk-only candidates discounted), heavy score (the light
+    order's first ``light_keep``, what the heavy stage reranks), label."""
     from codesift.evaluation.metrics import Ranked, _hits
-    from codesift.rerank.cascade import documents_for, rank_fusion
+    from codesift.rerank.cascade import documents_for, only_embedded, rank_fusion
     from codesift.search import SearchRequest
 
     analysis, pool = searcher.candidates(SearchRequest(query.query, 10), {})
@@ -45,13 +46,16 @@ def collect_question(searcher: Any, query: Any, package: str) -> dict | None:
     light_rank = [0] * len(pool)
     for rank, i in enumerate(sorted(range(len(pool)), key=lambda i: -values[i]), start=1):
         light_rank[i] = rank
-    rrf = rank_fusion(list(range(len(pool))), values, rc.light_lexical_weight, rc.rrf_k)
+    alone = [only_embedded(c) for c in pool]
+    rrf = [f * rc.light_embedded_weight if a else f for f, a in zip(
+        rank_fusion(list(range(len(pool))), values, rc.light_lexical_weight, rc.rrf_k),
+        alone, strict=True)]
     head = sorted(range(len(pool)), key=lambda i: -rrf[i])[: rc.light_keep]
     heavy = searcher.models.for_stage("heavy", rc.heavy_model)
     heavy_values = heavy.score(analysis.text, terms, [docs[i] for i in head]).scores
     heavy_of = {i: float(v) for i, v in zip(head, heavy_values, strict=True)}
     rows = [{"path": c.path, "start_line": c.start_line, "rrf": rrf[i], "light": values[i],
-             "light_rank": light_rank[i], "heavy": heavy_of.get(i),
+             "light_rank": light_rank[i], "heavy": heavy_of.get(i), "only_embedded": alone[i],
              "y": int(any(_hits(t, Ranked(c.path, c.start_line, c.end_line))
                           for t in query.targets))}
             for i, c in enumerate(pool)]

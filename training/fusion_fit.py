@@ -115,8 +115,10 @@ def with_light_weight(row: dict, weight: float) -> dict:
     (the rows keep the pool's order); a shortlisted candidate the collection gave no
     heavy score (it was not in the collected shortlist) ranks below the scored ones."""
     cands = row["candidates"]
-    rrf = rank_fusion(list(range(len(cands))), [c["light"] for c in cands], weight,
-                      SHIPPED.rrf_k)
+    rrf = [v * SHIPPED.light_embedded_weight if c.get("only_embedded") else v
+           for c, v in zip(cands, rank_fusion(list(range(len(cands))),
+                                              [c["light"] for c in cands], weight,
+                                              SHIPPED.rrf_k), strict=True)]
     out = [dict(c, rrf=v) for c, v in zip(cands, rrf, strict=True)]
     known = [c["heavy"] for c in out if c["heavy"] is not None]
     floor = (min(known) - 1.0) if known else 0.0

@@ -366,11 +366,11 @@ class Store:
         self.conn.executemany("INSERT OR REPLACE INTO chunk_vectors(model, doc_key, vector)"
                               " VALUES(?, ?, ?)", [(model, k, v) for k, v in rows])
 
-    def chunk_vectors(self, model: str) -> list[tuple[int, int, bytes]]:
-        """(chunk id, file id, vector) of every chunk that has a ``model`` vector."""
+    def chunk_vectors(self, model: str) -> Iterator[tuple[int, int, bytes]]:
+        """(chunk id, file id, vector) of every chunk with a ``model`` vector, as read."""
         return self.conn.execute(
             "SELECT c.id, c.file_id, v.vector FROM chunks c JOIN chunk_vectors v ON"
-            " v.model = ? AND v.doc_key = c.text_hash ORDER BY c.id", (model,)).fetchall()
+            " v.model = ? AND v.doc_key = c.text_hash ORDER BY c.id", (model,))
 
     def prune_vectors(self) -> None:
         """Drop vectors of chunk texts that no longer exist."""

@@ -68,11 +68,12 @@ def prune(store: Store, max_scores: int) -> None:
             " ORDER BY created DESC LIMIT 1 OFFSET ?)", (max_scores,))
 
 
-def chunk_embeddings(store: Store, model: str) -> Iterator[tuple[int, bytes]]:
-    """(chunk id, float32 vector) of every chunk with a stored ``model`` embedding, read as
-    they are consumed (all of them at once would be about 150 MB at 89,000 chunks)."""
+def chunk_embeddings(store: Store, model: str) -> Iterator[tuple[int, int, bytes]]:
+    """(chunk id, file id, float32 vector) of every chunk with a stored ``model``
+    embedding, read as they are consumed (all of them at once would be about 150 MB at
+    89,000 chunks)."""
     return store.conn.execute(
-        "SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.model = ? AND"
+        "SELECT c.id, c.file_id, e.vector FROM chunks c JOIN embeddings e ON e.model = ? AND"
         " e.doc_key = c.text_hash ORDER BY c.id", (model,))
 
 
@@ -164,10 +165,11 @@ class _Persisted:
 class EmbeddingCache(_Persisted):
     """Document embeddings per (model, document key)."""
 
-    # vectors held in memory: the last ~100 searches' pools (about 15 MB at 384
-    # dimensions); the index holds every vector and reads a pool's 100 back in ~1.2 ms,
-    # while ``capacity`` (50,000) in memory grew a long-lived server by about 75 MB
-    MEMORY_ITEMS = 10_000
+    # vectors held in memory: the last ~10 searches' pools (about 3 MB at 384 dimensions);
+    # the index holds every vector and reads a pool's 220 back in a few milliseconds,
+    # while 10,000 in memory cost a long-lived server about 17 MB and ``capacity``
+    # (50,000) about 75 MB
+    MEMORY_ITEMS = 2_000
 
     def get_many(self, model: str, keys: Sequence[str], memory: bool = True
                  ) -> dict[str, np.ndarray]:
