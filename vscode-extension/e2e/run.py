@@ -312,7 +312,8 @@ def server_pids() -> list[str]:
 
 
 def check_crash_and_restart(page: Page, check: Check) -> None:
-    """The server is killed: the user is told, and Restart Server brings it back."""
+    """The server is killed: the user is told, it comes back by itself, and Restart Server
+    replaces it."""
     pids = server_pids()
     check("the server process runs", bool(pids), "pgrep")
     for pid in pids:
@@ -324,11 +325,29 @@ def check_crash_and_restart(page: Page, check: Check) -> None:
     shot(page, "server-killed")
     check("the crash is reported in the status bar", error_icon.count() > 0,
           status_text(page).replace("\n", " ")[-40:])
+    text = wait_status(page, r"CodeSift: [\d,]+ files", 60)
+    back = wait_new_server(pids, 30)
+    shot(page, "crash-restarted")
+    check("a crashed server is started again by itself",
+          bool(re.search(r"[\d,]+ files", text)) and bool(back), f"{text[-40:]!r} pids {back}")
     command(page, "CodeSift: Restart Server")
+    again = wait_new_server(pids + back, 60)
     text = wait_status(page, r"CodeSift: [\d,]+ files", 120)
     shot(page, "restarted")
-    check("Restart Server brings the server back after a crash",
-          bool(re.search(r"[\d,]+ files", text)), text.replace("\n", " ")[-60:])
+    check("Restart Server replaces the server and it answers",
+          bool(re.search(r"[\d,]+ files", text)) and bool(again),
+          f"{text.replace(chr(10), ' ')[-60:]!r} pids {again}")
+
+
+def wait_new_server(old: list[str], timeout: float) -> list[str]:
+    """The server processes that are not ``old``, once there are some (else [])."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fresh = [pid for pid in server_pids() if pid not in old]
+        if fresh:
+            return fresh
+        time.sleep(0.3)
+    return []
 
 
 def toggle_enable(page: Page) -> None:

@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 
 import * as vscode from 'vscode';
 import {
+  CloseAction,
   DidChangeConfigurationNotification,
+  ErrorAction,
   ExecuteCommandRequest,
   LanguageClient,
   ProgressType,
@@ -14,6 +16,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 
+import { CRASH_RESTART_DELAY_MS, CRASH_WINDOW_MS, CrashRestarts } from './crashes';
 import { IndexProgress } from './indexProgress';
 import {
   OPENED,
@@ -108,6 +111,7 @@ class CodesiftExtension {
     borderRadius: '2px',
   });
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly crashes = new CrashRestarts();
   private regex = false;
 
   constructor(private readonly context: vscode.ExtensionContext) {
@@ -183,6 +187,18 @@ class CodesiftExtension {
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file' }],
       outputChannel: this.log,
+      // the library never restarts the server itself: a crash goes through this
+      // extension's own start and stop (crashes.ts)
+      errorHandler: {
+        error: (_error, _message, count) => ({
+          action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
+        }),
+        closed: () => ({
+          action: CloseAction.DoNotRestart, // the library's wording is "will not be restarted"
+          message: this.serverClosed(client),
+          handled: true,
+        }),
+      },
       // read at each (re)start, so a restart after a crash gets the current settings
       initializationOptions: () => {
         this.sentSettings = this.readSettings();
@@ -237,6 +253,28 @@ class CodesiftExtension {
     return client;
   }
 
+  /** The server of `client` died without being asked to: restart it shortly (the status
+   * bar shows the crash meanwhile), unless it keeps dying. Returns what the log says. */
+  private serverClosed(client: LanguageClient): string {
+    if (this.client !== client) {
+      return 'The language server stopped.'; // stopped or replaced on purpose
+    }
+    if (!this.crashes.record(Date.now())) {
+      const message =
+        `CodeSift: the language server stopped unexpectedly ${this.crashes.recent} times in ` +
+        `${CRASH_WINDOW_MS / 60_000} minutes and is not started again; see the CodeSift ` +
+        `output, then run "CodeSift: Restart Server".`;
+      void vscode.window.showErrorMessage(message);
+      return message;
+    }
+    setTimeout(() => {
+      if (this.client === client && isEnabled()) {
+        this.restart().catch((error: unknown) => this.showError(error));
+      }
+    }, CRASH_RESTART_DELAY_MS);
+    return 'The language server stopped unexpectedly; CodeSift starts it again.';
+  }
+
   async stop(settleMs = START_SETTLE_MS): Promise<void> {
     if (this.pollTimer !== undefined) {
       clearTimeout(this.pollTimer);
@@ -250,9 +288,8 @@ class CodesiftExtension {
     const previous = this.stopping;
     const stopping = (async () => {
       await previous;
-      // after a crash the client restarts the server by itself; a client caught starting
-      // cannot be stopped and would keep its commands registered, so the next client
-      // could not register them: let the start settle first
+      // a client caught starting cannot be stopped and would keep its commands
+      // registered, so the next client could not register them: let the start settle
       await settled(client, settleMs);
       try {
         await client.dispose(); // stops the server first when it runs
