@@ -57,3 +57,34 @@ def _enqueues(ls: Any, params: Any) -> None:
 def test_a_route_breaking_the_rules_is_refused(route):
     with pytest.raises(TypeError):
         check(route)
+
+
+def test_an_answer_to_a_clients_mistake_is_one_info_line_not_an_error(caplog):
+    """pygls logs error answers with their traceback; invalid params are the client's
+    mistake (a regex typo), told to the user already: one INFO line, or nothing."""
+    import logging
+
+    from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+
+    from codesift.lsp import client_mistakes
+
+    client_mistakes.install()
+    client_mistakes.install()  # once only
+    logger = logging.getLogger(client_mistakes.PYGLS_LOGGER)
+    assert sum(isinstance(f, client_mistakes.ClientMistakes) for f in logger.filters) == 1
+
+    def answer(error: Exception) -> None:
+        try:
+            raise error
+        except Exception:
+            logger.exception('Exception occurred for message "%s"', 7)
+
+    with caplog.at_level(logging.WARNING, logger=client_mistakes.PYGLS_LOGGER):
+        answer(JsonRpcInvalidParams("invalid regex 'def (': missing )"))
+        answer(JsonRpcInternalError("a real bug"))
+    assert [(r.levelname, r.exc_info is not None) for r in caplog.records] == [("ERROR", True)]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger=client_mistakes.PYGLS_LOGGER):
+        answer(JsonRpcInvalidParams("invalid regex 'def (': missing )"))
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("INFO", "answered JsonRpcInvalidParams: invalid regex 'def (': missing )")]

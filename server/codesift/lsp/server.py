@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lsprotocol import types as t
 
+from . import client_mistakes
 from .dispatch import Route, register
 from .framing import serve_stdio
 from .handlers import documents, relevance, search, workspace
@@ -68,6 +69,7 @@ def serve(tcp: tuple[str, int] | None = None, watch: bool = True,
           allowed_roots: list[Path] | None = None) -> None:
     """Serve LSP; ``allowed_roots`` (TCP mode) confines the folders clients may open."""
     limit_malloc_arenas()
+    client_mistakes.install()
     server = build_server(watch=watch)
     server.allowed_roots = allowed_roots
     if tcp is not None:
