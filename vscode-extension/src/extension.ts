@@ -207,6 +207,9 @@ class CodesiftExtension {
       middleware: {
         handleWorkDoneProgress: (token, params, next) => {
           next(token, params);
+          if (this.client !== client) {
+            return; // a replaced client's last messages say nothing about the new server
+          }
           if (this.progress.onProgress(token, params)) {
             this.refreshStatusBar();
             if (params.kind === 'end' && !this.progress.indexing) {
