@@ -723,6 +723,11 @@ async function openHit(hit: SearchHit, matches?: vscode.TextEditorDecorationType
   const editor = await vscode.window.showTextDocument(document, { selection, preview: true });
   if (matches !== undefined) {
     // the query's words in the result (the picker cannot highlight them itself)
-    editor.setDecorations(matches, matchRanges(hit).map((r) => document.validateRange(toRange(r))));
+    const lineText = (line: number): string | undefined =>
+      line < document.lineCount ? document.lineAt(line).text : undefined;
+    editor.setDecorations(
+      matches,
+      matchRanges(hit, lineText).map((r) => document.validateRange(toRange(r))),
+    );
   }
 }

@@ -330,12 +330,30 @@ export function formatAge(seconds: number): string {
  * Where the query's words are in the opened file: the result's matched places, moved
  * from snippet lines to file lines (the snippet starts at the result's first line).
  * VS Code's QuickPick has no API for highlights of our own (microsoft/vscode#83424), so
- * the words are highlighted in the editor that opens the result instead.
+ * the words are highlighted in the editor that opens the result instead. The server
+ * counts columns in code points, VS Code in UTF-16 units: given the file's lines
+ * (`lineText`), columns after an astral character (an emoji) are converted.
  */
-export function matchRanges(hit: SearchHit): Range[] {
+export function matchRanges(hit: SearchHit, lineText?: (line: number) => string | undefined): Range[] {
   const first = hit.range.start.line;
-  return (hit.why?.matched ?? []).map((m) => ({
-    start: { line: first + m.line, character: m.start },
-    end: { line: first + m.line, character: m.end },
-  }));
+  return (hit.why?.matched ?? []).map((m) => {
+    const line = first + m.line;
+    const text = lineText?.(line);
+    const column = (points: number): number => (text === undefined ? points : utf16Column(text, points));
+    return { start: { line, character: column(m.start) }, end: { line, character: column(m.end) } };
+  });
+}
+
+/** A column counted in code points as UTF-16 code units; past the line's end, as is. */
+export function utf16Column(text: string, codePoints: number): number {
+  let units = 0;
+  let seen = 0;
+  for (const char of text) {
+    if (seen === codePoints) {
+      break;
+    }
+    units += char.length;
+    seen += 1;
+  }
+  return units + Math.max(0, codePoints - seen);
 }

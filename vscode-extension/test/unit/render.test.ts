@@ -9,6 +9,7 @@ import {
   formatNumber,
   kindIcon,
   matchRanges,
+  utf16Column,
   messageRow,
   rankingSummary,
   relevantOrigin,
@@ -121,6 +122,24 @@ describe('why and how sure', () => {
       { start: { line: 287, character: 8 }, end: { line: 287, character: 12 } },
     ]);
     assert.deepEqual(matchRanges(hit('a.py', 1)), []);
+  });
+
+  it('columns after an astral character become UTF-16 units (VS Code counts those)', () => {
+    const lines = new Map([
+      [286, '    # 😀 send the request'], // an emoji before the match: two UTF-16 units
+      [287, '        plain'],
+    ]);
+    const ranges = matchRanges(hit('http/client.py', 287, { why }), (line) => lines.get(line));
+    const word = { start: 14, end: 20 }; // the fixture's columns, in code points
+    assert.deepEqual(ranges[0], {
+      start: { line: 286, character: word.start + 1 },
+      end: { line: 286, character: word.end + 1 },
+    });
+    assert.deepEqual(ranges[1], { start: { line: 287, character: 8 }, end: { line: 287, character: 12 } });
+    assert.equal(utf16Column('a😀b word', 4), 5);
+    assert.equal(utf16Column('a😀b word', 2), 3);
+    assert.equal(utf16Column('abc', 7), 7); // past the end: as is
+    assert.equal(utf16Column('ab', 0), 0);
   });
 
   it('the title carries the confidence, or the note when it is low', () => {
