@@ -8,7 +8,7 @@ places like the static dense candidates. Until then this generator finds nothing
 first search never waits for it.
 
 The vectors live in the model cache (``embeddings``, keyed by chunk-text hash); they are
-read into one int8 matrix with a scale per row (``vector_matrix``: 388 bytes per chunk at
+read into one int8 matrix with a scale per row (``vector_matrix``: 404 bytes per chunk at
 384 dimensions) when the index records a complete pass (meta ``embedded_complete`` =
 ``<model>@<last_sync>``).
 """
