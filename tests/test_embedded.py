@@ -4,6 +4,8 @@ chunk gone since then is skipped."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from codesift.index.indexer import sync
@@ -12,6 +14,19 @@ from codesift.search import Searcher, SearchRequest
 from codesift.workspace import Workspace
 
 from .conftest import copy_packages, make_config
+
+
+@contextmanager
+def indexed(tmp_path: Path, packages: tuple[str, ...]) -> Iterator[Searcher]:
+    """A searcher over an indexed copy of standard-library packages, closed afterwards."""
+    config = make_config(tmp_path / "index")
+    workspace = Workspace(copy_packages(tmp_path / "ws", packages), config)
+    store = workspace.open_store()
+    try:
+        sync(workspace, store)
+        yield Searcher(store, config)
+    finally:
+        store.close()
 
 
 def embedded_sources(searcher: Searcher, query: str) -> list[str]:
@@ -104,13 +119,8 @@ def test_int8_vectors_rank_like_float32_and_a_preload_is_adopted(tmp_path: Path)
 
     from codesift.rerank.cache import chunk_embeddings
 
-    root = copy_packages(tmp_path / "ws", ("json", "email"))
-    config = make_config(tmp_path / "index")
-    workspace = Workspace(root, config)
-    store = workspace.open_store()
-    try:
-        sync(workspace, store)
-        searcher = Searcher(store, config)
+    with indexed(tmp_path, ("json", "email")) as searcher:
+        store, config = searcher.store, searcher.config
         searcher.embed_all()
         scorer = searcher._light_bi_encoder()
         assert scorer is not None
@@ -131,5 +141,17 @@ def test_int8_vectors_rank_like_float32_and_a_preload_is_adopted(tmp_path: Path)
         approx = matrix.scores(query)
         assert np.abs(approx - exact @ query).max() < 0.01
         assert list(np.argsort(-approx)[:10]) == list(np.argsort(-(exact @ query))[:10])
-    finally:
-        store.close()
+
+
+def test_searches_count_the_vectors_they_compute_and_background_work_does_not(tmp_path):
+    """The background pass's progress adds the chunks searches embedded meanwhile."""
+    with indexed(tmp_path, ("json",)) as searcher:
+        start = searcher.embedding_coverage()
+        assert start is not None and start[0] == 0 and searcher.vectors_from_searches() == 0
+        searcher.search(SearchRequest("turn python objects into a text string"))
+        searched = searcher.vectors_from_searches()
+        coverage = searcher.embedding_coverage()
+        assert coverage is not None and 0 < searched == coverage[0]
+        stepped = searcher.embed_pending(10_000)
+        assert stepped is not None and stepped[0] + searched == coverage[1]
+        assert searcher.vectors_from_searches() == searched  # background work: not counted

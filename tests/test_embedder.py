@@ -19,9 +19,19 @@ class FakeSearcher:
 
     def __init__(self, total: int, step: int = 10):
         self.done, self.total, self.step = 0, total, step
+        self.ahead: set[int] = set()  # chunks a search embedded before the walk got there
+        self.searched = 0
+
+    def vectors_from_searches(self) -> int:
+        return self.searched
+
+    def search_embeds(self, chunks: range) -> None:
+        new = [c for c in chunks if c > self.done and c not in self.ahead]
+        self.ahead.update(new)
+        self.searched += len(new)
 
     def embedding_coverage(self, separate: bool = False) -> tuple[int, int]:
-        return self.done, self.total
+        return self.done + len(self.ahead), self.total
 
     def mark_embedded(self, coverage: tuple[int, int] | None = None) -> bool:
         self.marked = (coverage or (self.done, self.total)) == (self.total, self.total)
@@ -32,8 +42,10 @@ class FakeSearcher:
         todo = list(range(max(after, self.done) + 1, self.total + 1))[: self.step]
         if not todo:
             return 0, -1
-        self.done += len(todo)
-        return len(todo), todo[-1]
+        self.done = todo[-1]
+        embedded = [c for c in todo if c not in self.ahead]
+        self.ahead.difference_update(todo)
+        return len(embedded), todo[-1]
 
 
 def make_root(total: int, embed: bool = True) -> Any:
@@ -126,3 +138,26 @@ def test_progress_is_reported_at_a_bounded_rate_and_always_at_the_end(monkeypatc
     assert h.embedder.progress[root.path].to_json()["state"] == "done"
     assert [e for e in h.events if e[0] == "progress"] == [("progress", 10, 100),
                                                            ("progress", 100, 100)]
+
+
+def test_chunks_searches_embed_ahead_of_the_walk_count_at_once(monkeypatch):
+    """Searches during the pass embed their pools; the walk then skips those chunks. They
+    count as they are embedded: the progress tracks the real coverage and does not jump
+    at the end's recount."""
+    import codesift.lsp.embedder as embedder
+
+    monkeypatch.setattr(embedder, "REPORT_S", 0.0)  # every step reports
+    h = Harness()
+    root = make_root(100)
+    h.live.add(id(root))
+    h.embedder.start(root)
+    h.run(2)  # the start (with its first step) and a second: chunks 1..20
+    root.searcher.search_embeds(range(41, 71))  # a search's pool, ahead of the walk
+    h.run(1)
+    progress = [e[1] for e in h.events if e[0] == "progress"]
+    assert progress[-1] == root.searcher.embedding_coverage()[0] == 60  # 30 walked + 30
+    h.run()
+    progress = [e[1] for e in h.events if e[0] == "progress"]
+    assert progress == sorted(progress) and progress[-1] == 100
+    steps = progress[:-1]  # the last event is the recount at the end
+    assert steps[-1] == 100  # the walk alone got there: no jump at the recount

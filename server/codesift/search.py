@@ -269,6 +269,10 @@ class Searcher:
             if rerank.enabled and ref:
                 self.models.for_stage(stage, ref)
 
+    def vectors_from_searches(self) -> int:
+        """How many light-model vectors searches have computed so far (a running count)."""
+        return self.models.embeddings.computed_for_searches
+
     def embedding_coverage(self, separate: bool = False) -> tuple[int, int] | None:
         """(chunks with a cached light-model embedding, all chunks), or None when the light
         model is not a bi-encoder. ``separate``: counted on a connection of its own, so

@@ -39,6 +39,7 @@ class Progress:
     cursor: int = 0  # chunk id the walk continues after (each chunk is looked at once)
     passes: int = 0
     reported: float = 0.0  # time.monotonic() of the last progress notification
+    searched: int = 0  # the searcher's count of vectors from searches, when last read
 
     def to_json(self) -> dict[str, Any]:
         return {"state": self.state, "done": self.done, "total": self.total}
@@ -79,6 +80,7 @@ class BackgroundEmbedder:
                 self._stop(root.path, progress, "off")  # no bi-encoder light model
                 return
             progress.done, progress.total = coverage
+            progress.searched = root.searcher.vectors_from_searches()
             limit = root.workspace.config.rerank.background_embed_max_chunks
             if progress.total > limit:
                 self._active.pop(root.path, None)
@@ -109,7 +111,12 @@ class BackgroundEmbedder:
             self._stop(root.path, progress, "off")  # no bi-encoder light model
             return
         embedded, progress.cursor = stepped
-        progress.done = min(progress.total, progress.done + embedded)
+        # chunks that searches embedded meanwhile are skipped by the walk: count them too,
+        # or the progress lags and jumps at the end's recount
+        searched = root.searcher.vectors_from_searches()
+        progress.done = min(progress.total, progress.done + embedded + searched
+                            - progress.searched)
+        progress.searched = searched
         if progress.cursor < 0:  # every chunk looked at: the count, not the estimate
             self._count_then_end_pass(root, progress)
             return

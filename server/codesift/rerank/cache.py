@@ -171,6 +171,12 @@ class EmbeddingCache(_Persisted):
     # (50,000) about 75 MB
     MEMORY_ITEMS = 2_000
 
+    def __init__(self, store: Store | None, capacity: int):
+        super().__init__(store, capacity)
+        # vectors computed for searches (background work's are not counted): the
+        # background pass skips the chunks they cover and counts them from this
+        self.computed_for_searches = 0
+
     def get_many(self, model: str, keys: Sequence[str], memory: bool = True
                  ) -> dict[str, np.ndarray]:
         """Cached vectors by key; ``memory=False`` reads the index only (a vector whose
@@ -211,6 +217,8 @@ class EmbeddingCache(_Persisted):
                  ) -> None:
         for key, vector in vectors.items() if remember else ():
             self.memory[(model, key)] = vector
+        if remember:
+            self.computed_for_searches += len(vectors)
         self._write("INSERT OR REPLACE INTO embeddings(model, doc_key, vector) VALUES(?,?,?)",
                     [(model, k, np.asarray(v, dtype=np.float32).tobytes())
                      for k, v in vectors.items()])
