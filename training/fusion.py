@@ -32,7 +32,12 @@ def collect_question(searcher: Any, query: Any, package: str) -> dict | None:
     cascade fuses: nearest-chunk-only candidates discounted), heavy score (the light
     order's first ``light_keep``, what the heavy stage reranks), label."""
     from codesift.evaluation.metrics import Ranked, _hits
-    from codesift.rerank.cascade import documents_for, only_embedded, rank_fusion
+    from codesift.rerank.cascade import (
+        documents_for,
+        nearest_discounted,
+        only_embedded,
+        rank_fusion,
+    )
     from codesift.search import SearchRequest
 
     analysis, pool = searcher.candidates(SearchRequest(query.query, 10), {})
@@ -47,9 +52,9 @@ def collect_question(searcher: Any, query: Any, package: str) -> dict | None:
     for rank, i in enumerate(sorted(range(len(pool)), key=lambda i: -values[i]), start=1):
         light_rank[i] = rank
     alone = [only_embedded(c) for c in pool]
-    rrf = [f * rc.light_embedded_weight if a else f for f, a in zip(
+    rrf = nearest_discounted(
         rank_fusion(list(range(len(pool))), values, rc.light_lexical_weight, rc.rrf_k),
-        alone, strict=True)]
+        alone, rc.light_embedded_weight)
     head = sorted(range(len(pool)), key=lambda i: -rrf[i])[: rc.light_keep]
     heavy = searcher.models.for_stage("heavy", rc.heavy_model)
     heavy_values = heavy.score(analysis.text, terms, [docs[i] for i in head]).scores

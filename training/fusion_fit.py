@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from codesift.config import RerankConfig
-from codesift.rerank.cascade import rank_fusion
+from codesift.rerank.cascade import nearest_discounted, rank_fusion
 from codesift.rerank.fusion import FEATURES, HeavyEvidence, features
 
 from .common import read_jsonl
@@ -115,10 +115,10 @@ def with_light_weight(row: dict, weight: float) -> dict:
     (the rows keep the pool's order); a shortlisted candidate the collection gave no
     heavy score (it was not in the collected shortlist) ranks below the scored ones."""
     cands = row["candidates"]
-    rrf = [v * SHIPPED.light_embedded_weight if c.get("only_embedded") else v
-           for c, v in zip(cands, rank_fusion(list(range(len(cands))),
-                                              [c["light"] for c in cands], weight,
-                                              SHIPPED.rrf_k), strict=True)]
+    rrf = nearest_discounted(
+        rank_fusion(list(range(len(cands))), [c["light"] for c in cands], weight,
+                    SHIPPED.rrf_k),
+        [bool(c.get("only_embedded")) for c in cands], SHIPPED.light_embedded_weight)
     out = [dict(c, rrf=v) for c, v in zip(cands, rrf, strict=True)]
     known = [c["heavy"] for c in out if c["heavy"] is not None]
     floor = (min(known) - 1.0) if known else 0.0

@@ -225,10 +225,17 @@ class Cascade:
         fused = rank_fusion([lexical_rank[id(ranking[i])] for i in scored_at],
                             [values[i] for i in scored_at], lexical_weight,
                             self.config.rrf_k, earlier, self.config.heavy_light_weight)
-        if name == "light" and self.config.light_embedded_weight != 1.0:
-            fused = [f * self.config.light_embedded_weight if only_embedded(ranking[i]) else f
-                     for i, f in zip(scored_at, fused, strict=True)]
+        if name == "light":
+            fused = nearest_discounted(fused, [only_embedded(ranking[i]) for i in scored_at],
+                                       self.config.light_embedded_weight)
         return fused, fused
+
+
+def nearest_discounted(fused: list[float], alone: list[bool], weight: float) -> list[float]:
+    """The light stage's fused scores with those of the candidates only the nearest-chunk
+    search found (``alone``) multiplied by ``weight`` (``rerank.light_embedded_weight``);
+    training's fusion rows apply it too, so that they are ordered as the cascade orders."""
+    return [f * weight if a else f for f, a in zip(fused, alone, strict=True)]
 
 
 def only_embedded(cand: Candidate) -> bool:

@@ -22,7 +22,7 @@ from ..config import Config, RetrieveConfig
 from ..index.store import Store
 from ..query import QueryAnalysis
 from .candidate import Candidate
-from .vector_matrix import VectorMatrix
+from .vector_matrix import VectorMatrix, nearest_candidates
 
 if TYPE_CHECKING:
     import numpy as np
@@ -156,11 +156,5 @@ class DenseGenerator:
         matrix = self._matrix  # a reload on another thread may replace it meanwhile
         if matrix is None:
             return []
-        nearest = matrix.nearest(query[0], limit, allowed)
-        rows = {r.id: r for r in self.store.chunks_by_id([i for i, _ in nearest])}
-        out = []
-        for chunk_id, score in nearest:
-            r = rows.get(chunk_id)
-            if r is not None:
-                out.append(Candidate.of_chunk(r, {self.name: max(0.0, score)}))
-        return out
+        return nearest_candidates(self.store, matrix.nearest(query[0], limit, allowed),
+                                  self.name)

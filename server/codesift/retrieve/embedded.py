@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, ClassVar
 from ..index.store import Store
 from ..query import QueryAnalysis
 from .candidate import Candidate
-from .vector_matrix import VectorMatrix
+from .vector_matrix import VectorMatrix, nearest_candidates
 
 if TYPE_CHECKING:
     from ..rerank.scorers import BiEncoderScorer
@@ -106,11 +106,6 @@ class EmbeddedChunks:
         matrix = self.matrix  # a reload on another thread may replace it meanwhile
         if matrix is None:
             return []
-        nearest = matrix.nearest(scorer.query_vector(analysis.text), limit, allowed)
-        rows = {r.id: r for r in self.store.chunks_by_id([i for i, _ in nearest])}
-        out: list[Candidate] = []
-        for chunk_id, score in nearest:
-            r = rows.get(chunk_id)  # gone since the pass: skipped
-            if r is not None:
-                out.append(Candidate.of_chunk(r, {self.name: max(0.0, score)}))
-        return out
+        return nearest_candidates(
+            self.store, matrix.nearest(scorer.query_vector(analysis.text), limit, allowed),
+            self.name)

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from ..index.store import Store
+from .candidate import Candidate
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -88,3 +91,12 @@ class VectorMatrix:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(self.ids[i]), float(scores[i])) for i in top if np.isfinite(scores[i])]
+
+
+def nearest_candidates(store: Store, nearest: list[tuple[int, float]], source: str
+                       ) -> list[Candidate]:
+    """``VectorMatrix.nearest``'s chunks as candidates of generator ``source``, in its
+    order; a chunk gone from the index since the matrix was read is skipped."""
+    rows = {r.id: r for r in store.chunks_by_id([chunk for chunk, _ in nearest])}
+    return [Candidate.of_chunk(rows[chunk], {source: max(0.0, score)})
+            for chunk, score in nearest if chunk in rows]
