@@ -7,7 +7,6 @@ import * as vscode from 'vscode';
 import {
   CloseAction,
   DidChangeConfigurationNotification,
-  ErrorAction,
   ExecuteCommandRequest,
   LanguageClient,
   ProgressType,
@@ -190,9 +189,8 @@ class CodesiftExtension {
       // the library never restarts the server itself: a crash goes through this
       // extension's own start and stop (crashes.ts)
       errorHandler: {
-        error: (_error, _message, count) => ({
-          action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
-        }),
+        // message errors: the library's own rule (stateless)
+        error: (error, message, count) => client.createDefaultErrorHandler().error(error, message, count),
         closed: () => ({
           action: CloseAction.DoNotRestart, // the library's wording is "will not be restarted"
           message: this.serverClosed(client),
