@@ -139,8 +139,15 @@ def test_int8_vectors_rank_like_float32_and_a_preload_is_adopted(tmp_path: Path)
         exact = np.frombuffer(b"".join(r[2] for r in rows), np.float32).reshape(len(rows), -1)
         query = scorer.query_vector("parse an email address header").astype(np.float32)
         approx = matrix.scores(query)
-        assert np.abs(approx - exact @ query).max() < 0.01
-        assert list(np.argsort(-approx)[:10]) == list(np.argsort(-(exact @ query))[:10])
+        error = np.abs(approx - exact @ query).max()
+        assert error < 0.01
+        # the same top 10, except where two chunks' exact scores are closer than the error
+        scores = exact @ query
+        tenth = np.sort(scores)[-10]
+        top = np.argsort(-approx)[:10]
+        assert scores[top].min() >= tenth - 2 * error
+        assert scores[top[0]] >= scores.max() - 2 * error
+        assert len(set(top) & set(np.argsort(-scores)[:10])) >= 9
 
 
 def test_searches_count_the_vectors_they_compute_and_background_work_does_not(tmp_path):

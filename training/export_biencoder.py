@@ -195,8 +195,10 @@ def export_fp32(src: Path, dest: Path) -> None:
 def quantize(fp32: Path, dest: Path, weight_type: str) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(fp32), str(dest), per_channel=True,
-                     weight_type=QuantType.QInt8 if weight_type == "qint8" else QuantType.QUInt8)
+    signed = weight_type == "qint8"
+    # signed weights get 7 bits so that CPUs without VNNI cannot saturate (requantize.py)
+    quantize_dynamic(str(fp32), str(dest), per_channel=True, reduce_range=signed,
+                     weight_type=QuantType.QInt8 if signed else QuantType.QUInt8)
 
 
 def write_tokenizer(src: Path, dest: Path, max_length: int,
