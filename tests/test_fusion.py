@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 
 import pytest
 
 from codesift.evaluation.metrics import EvalQuery
 from codesift.rerank import fusion
-from codesift.rerank.fusion import FEATURES, HeavyEvidence, display_score, features
+from codesift.rerank.fusion import FEATURES, HeavyEvidence, features
 from codesift.search import Searcher, SearchRequest
 from training.fusion import collect_question
 
@@ -61,10 +62,25 @@ def test_heavy_stage_orders_its_shortlist_by_the_learned_fusion(indexed):  # noq
     head = [h for h in final if "heavy" in h.scores]
     weights = fusion.fusion_weights()
     assert weights is not None and len(head) == 5
-    expected = [display_score(weights.score(_evidence(h, snaps[1]))) for h in head]
+    expected = weights.shown([weights.score(_evidence(h, snaps[1])) for h in head])
     assert [h.score for h in head] == pytest.approx(expected)
     assert head == final[:5]  # the shortlist first, in the fused order
     assert all(a.score >= b.score for a, b in zip(final, final[1:], strict=False))
+    # shown as probabilities that tell results apart (a plain sigmoid of the fused score
+    # showed 1.000 for all of them)
+    assert all(0 < h.score < 0.999 for h in head) and len({round(h.score, 3) for h in head}) > 1
+
+
+def test_the_shown_probability_rises_with_the_fused_score_and_the_lead():
+    weights = fusion.FusionWeights((1.0,) * len(FEATURES), display_scale=0.5,
+                                   display_lead=1.0, display_bias=-2.0)
+    shown = weights.shown([4.0, 3.0, 1.0])
+    expected = [1 / (1 + math.exp(-(0.5 * f + (f - 3.0) - 2.0))) for f in (4.0, 3.0, 1.0)]
+    assert shown == pytest.approx(expected)
+    assert shown == sorted(shown, reverse=True)
+    alone = weights.shown([4.0])  # a shortlist of one leads nobody
+    assert alone == pytest.approx([1 / (1 + math.exp(-(0.5 * 4.0 - 2.0)))])
+    assert weights.shown([]) == []
 
 
 def test_unreadable_weights_fall_back_to_rank_fusion(indexed, bad_weights,  # noqa: F811

@@ -103,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         fit.add_argument("--light-weights", default="", metavar="W,W,...",
                          help="first compare rerank.light_lexical_weight values on the "
                               "rows (leave-one-package-out), e.g. 0.1,0.2,0.35")
+        fit.add_argument("--keep-weights", action="store_true",
+                         help="keep the fusion weights already in --out; fit only the map "
+                              "from fused score to the probability users are shown")
 
     args = parse_collect_fit(argv, __doc__.split("\n\n")[0],
                              "pool scores, shortlist heavy scores and labels", sweep)

@@ -7,6 +7,11 @@ is folded into the shipped weights (a constant shift changes no order). The
 regularization is chosen by leave-one-package-out MRR@10 on the tuning rows. The
 simulated cascade is the shipped one: the light stage's order, the first ``HEAD`` of it
 reordered by the heavy stage, the rest below.
+
+The fused score's scale means nothing (a pairwise fit), so a second, pointwise logistic
+regression maps it to what users are shown: the probability that a shortlisted result
+answers the question (``display``). ``--keep-weights`` fits only that map, for the
+weights already in ``--out``.
 """
 
 from __future__ import annotations
@@ -135,22 +140,74 @@ def sweep_light_weights(rows: list[dict], weights: list[float]) -> None:
               f"cascade leave-one-package-out {cross_validated(qs, 0.1):.4f}")
 
 
+def _display_inputs(q: Question, w: np.ndarray) -> np.ndarray:
+    """Per shortlisted candidate: its fused score and its lead over the second best
+    (``FusionWeights.shown`` computes the same)."""
+    fused = q.x @ w
+    second = np.sort(fused)[-2] if len(fused) > 1 else fused[0]
+    return np.stack([fused, fused - second], axis=1)
+
+
+def _shortlist(qs: list[Question], w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every shortlisted candidate's display inputs and label."""
+    return (np.concatenate([_display_inputs(q, w) for q in qs]),
+            np.concatenate([q.y[q.head] for q in qs]).astype(np.int64))
+
+
+def fit_display(qs: list[Question], w: np.ndarray) -> dict[str, float]:
+    """P(answers) = sigmoid(scale * fused + lead * (fused - second best) + bias)."""
+    x, y = _shortlist(qs, w)
+    model = LogisticRegression(C=100.0, max_iter=2000).fit(x, y)
+    return {"scale": float(model.coef_[0][0]), "lead": float(model.coef_[0][1]),
+            "bias": float(model.intercept_[0])}
+
+
+def display_report(name: str, qs: list[Question], w: np.ndarray,
+                   display: dict[str, float]) -> dict[str, Any]:
+    """How well the shown probability matches: Brier score over the shortlist, and the
+    mean shown against the share right for each question's first result."""
+    coef = np.array([display["scale"], display["lead"]])
+    x, y = _shortlist(qs, w)
+    shown = 1.0 / (1.0 + np.exp(-(x @ coef + display["bias"])))
+    firsts = [int((q.x @ w).argmax()) for q in qs]
+    first_shown = np.array([1.0 / (1.0 + np.exp(-(_display_inputs(q, w)[i] @ coef
+                                                   + display["bias"])))
+                            for q, i in zip(qs, firsts, strict=True)])
+    first_right = np.array([q.y[q.head][i] for q, i in zip(qs, firsts, strict=True)])
+    out = {"brier": round(float(np.mean((shown - y) ** 2)), 4),
+           "brier_constant": round(float(np.mean((y.mean() - y) ** 2)), 4),
+           "first_shown_mean": round(float(first_shown.mean()), 4),
+           "first_right_share": round(float(first_right.mean()), 4)}
+    print(name, "display", json.dumps(out))
+    return out
+
+
 def cmd_fit(args: argparse.Namespace) -> int:
     rows = list(read_jsonl(args.rows))
     if args.light_weights:
         sweep_light_weights(rows, [float(w) for w in args.light_weights.split(",")])
     qs = [Question(r) for r in rows]
-    cv = {c: cross_validated(qs, c) for c in GRID}
-    for c, value in cv.items():
-        print(f"C={c}: leave-one-package-out MRR@10 {value:.4f}")
-    best = max(cv, key=lambda c: cv[c])
-    w = fit(qs, best)
-    reports = {args.rows.name: report(args.rows.name, qs, w)}
+    if args.keep_weights:
+        data = json.loads(args.out.read_text(encoding="utf-8"))
+        w = np.array([float(data["heavy"][name]) for name in FEATURES])
+    else:
+        cv = {c: cross_validated(qs, c) for c in GRID}
+        for c, value in cv.items():
+            print(f"C={c}: leave-one-package-out MRR@10 {value:.4f}")
+        best = max(cv, key=lambda c: cv[c])
+        w = fit(qs, best)
+        reports = {args.rows.name: report(args.rows.name, qs, w)}
+        for path in args.report:
+            reports[path.name] = report(path.name, [Question(r) for r in read_jsonl(path)], w)
+        data = {"heavy": dict(zip(FEATURES, map(float, w), strict=True)),
+                "fitted_on": f"{args.rows.name}: {len(qs)} questions, C={best} "
+                             f"(leave-one-package-out MRR@10 {cv[best]:.4f})",
+                "reports": reports}
+    display = fit_display(qs, w)
+    shown = {args.rows.name: display_report(args.rows.name, qs, w, display)}
     for path in args.report:
-        reports[path.name] = report(path.name, [Question(r) for r in read_jsonl(path)], w)
-    data = {"heavy": dict(zip(FEATURES, map(float, w), strict=True)),
-            "fitted_on": f"{args.rows.name}: {len(qs)} questions, C={best} "
-                         f"(leave-one-package-out MRR@10 {cv[best]:.4f})",
-            "reports": reports}
+        shown[path.name] = display_report(path.name, [Question(r) for r in read_jsonl(path)],
+                                          w, display)
+    data["display"] = {**display, "fitted_on": args.rows.name, "reports": shown}
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return 0

@@ -27,7 +27,7 @@ from ..query import QueryAnalysis
 from ..retrieve.ast import exact_definition
 from ..retrieve.candidate import Candidate
 from .document import Document
-from .fusion import HeavyEvidence, display_score, fusion_weights
+from .fusion import HeavyEvidence, fusion_weights
 from .scorers import ModelPool, StageScorer
 from .stages import CancelCheck, Snapshot, StageReport, skip_reason
 
@@ -219,7 +219,7 @@ class Cascade:
             raw = [learned.score(HeavyEvidence(
                 ranking[i].score, values[i], ranking[i].ranks[name], ranking[i].ranks["light"],
                 ranking[i].scores["light"])) for i in scored_at]
-            return raw, [display_score(v) for v in raw]
+            return raw, learned.shown(raw)
         earlier = (list(scored_at)  # positions in the light order: the light ranks
                    if name == "heavy" and self.config.heavy_light_weight else None)
         fused = rank_fusion([lexical_rank[id(ranking[i])] for i in scored_at],
