@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,38 @@ def test_static_vectors_equal_wordllamas_own():
     assert got.shape == expected.shape == (len(texts), dim)
     assert np.min(np.sum(got * expected, axis=1)) > 0.9999  # cosine of unit vectors
     assert np.all(ours.embed([""]) == 0)  # nothing to average: no NaN
+
+
+@pytest.fixture()
+def fresh_cache(tmp_path, monkeypatch):
+    """An empty codesift cache folder, and no static model loaded in this process."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    dense.load_model.cache_clear()
+    yield tmp_path / "cache"
+    dense.load_model.cache_clear()
+
+
+def test_the_built_static_model_is_cached_and_a_broken_cache_is_rebuilt(fresh_cache):
+    texts = stdlib_heads(20, dense.TEXT_CHARS)
+    built = dense.load_model(MODEL)
+    assert built is not None
+    folder = dense.built_model_folder(MODEL)
+    assert folder.is_relative_to(fresh_cache)
+    assert sorted(p.name for p in folder.iterdir()) == ["table.npy", "tokenizer.json"]
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in folder.iterdir())
+    assert stat.S_IMODE(folder.stat().st_mode) == stat.S_IMODE(folder.parent.stat().st_mode)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    dense.load_model.cache_clear()
+    cached = dense.load_model(MODEL)
+    assert cached is not None and cached is not built
+    assert np.array_equal(cached.embed(texts), built.embed(texts))
+    table = folder / "table.npy"
+    table.write_bytes(table.read_bytes()[: table.stat().st_size // 2])  # a torn write
+    dense.load_model.cache_clear()
+    rebuilt = dense.load_model(MODEL)
+    assert rebuilt is not None and np.array_equal(rebuilt.embed(texts), built.embed(texts))
+    assert np.load(table).shape == built.by_dimension.shape  # written whole again
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no temporary left
 
 
 @pytest.mark.parametrize("batch, write_batch", [(7, 20)])

@@ -150,7 +150,7 @@ class RerankConfig:
     # what is left unscored is embedded in idle time afterwards. The CLI has none. 300: the
     # heavy stage over 20 takes ~175 ms on a quiet 2-core machine with VNNI, so with
     # embeddings cached both stages finish (at 200 most searches left part of the shortlist
-    # unscored); on a plain-AVX2 2-core CPU it takes ~500 ms and scores about half in time
+    # unscored); on a plain-AVX2 2-core CPU it takes ~500 ms and scores 8 of 20 in time
     interactive_budget_ms: int = 300
     # the language server embeds every chunk with the light model in idle time
     background_embed: bool = True

@@ -12,6 +12,8 @@ matrix (int8 with a scale per row, ``vector_matrix``, 128 dimensions: about 13 M
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -34,23 +36,47 @@ WRITE_BATCH = 4096
 TEXT_CHARS = 400  # a chunk's head (path, name, signature, doc comment) says most of it
 
 
+def built_model_folder(name: str) -> Path:
+    """Where the built static model is kept: codesift's cache folder, by wordllama's
+    version and how the model is built (a new version or build gets a new folder)."""
+    from importlib.metadata import version
+
+    from ..index.private import cache_home
+    from .static_model import SPLIT
+
+    config, dim = MODELS[name]
+    build = hashlib.sha256(json.dumps(SPLIT, sort_keys=True).encode()).hexdigest()[:8]
+    return cache_home() / "static" / f"{config}-{dim}-wordllama{version('wordllama')}-{build}"
+
+
 @functools.lru_cache(maxsize=2)
 def load_model(name: str) -> Any:
-    """The static model, loaded once per process; None (logged) when unavailable."""
+    """The static model, loaded once per process (from the cache folder once built);
+    None (logged) when unavailable."""
     if name not in MODELS:
         log.warning("unknown dense model %r (known: %s); dense candidates off", name,
                     ", ".join(MODELS))
         return None
     config, dim = MODELS[name]
     try:
+        from .static_model import StaticModel
+
+        folder = built_model_folder(name)
+        try:
+            return StaticModel.load(folder)
+        except Exception as exc:  # not built yet, or unreadable: build it again
+            log.debug("static model cache %s unusable (%s)", folder, exc)
         import wordllama
         from wordllama import WordLlama
 
-        from .static_model import StaticModel
-
-        return StaticModel.of_wordllama(WordLlama.load(
+        model = StaticModel.of_wordllama(WordLlama.load(
             config=config, cache_dir=Path(wordllama.__file__).parent, disable_download=True,
             dim=256, trunc_dim=dim))
+        try:
+            model.save(folder)
+        except OSError as exc:  # a read-only cache only costs the next process a second
+            log.info("static model not cached (%s)", exc)
+        return model
     except Exception as exc:  # a broken install must not break search
         log.warning("dense model %s unavailable (%s: %s); dense candidates off", name,
                     type(exc).__name__, exc)
