@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 
 from codesift.config import RerankConfig
 from codesift.rerank.cascade import nearest_discounted, rank_fusion
-from codesift.rerank.fusion import FEATURES, HeavyEvidence, features
+from codesift.rerank.fusion import FEATURES, FusionWeights, HeavyEvidence, features
 
 from .common import read_jsonl
 
@@ -164,15 +164,16 @@ def fit_display(qs: list[Question], w: np.ndarray) -> dict[str, float]:
 
 def display_report(name: str, qs: list[Question], w: np.ndarray,
                    display: dict[str, float]) -> dict[str, Any]:
-    """How well the shown probability matches: Brier score over the shortlist, and the
-    mean shown against the share right for each question's first result."""
-    coef = np.array([display["scale"], display["lead"]])
-    x, y = _shortlist(qs, w)
-    shown = 1.0 / (1.0 + np.exp(-(x @ coef + display["bias"])))
-    firsts = [int((q.x @ w).argmax()) for q in qs]
-    first_shown = np.array([1.0 / (1.0 + np.exp(-(_display_inputs(q, w)[i] @ coef
-                                                   + display["bias"])))
-                            for q, i in zip(qs, firsts, strict=True)])
+    """How well the shown probability (computed as serving computes it) matches: Brier
+    score over the shortlist, and the mean shown against the share right for each
+    question's first result."""
+    weights = FusionWeights(tuple(map(float, w)), display["scale"], display["lead"],
+                            display["bias"])
+    per_question = [np.array(weights.shown((q.x @ w).tolist())) for q in qs]
+    shown = np.concatenate(per_question)
+    y = np.concatenate([q.y[q.head] for q in qs])
+    firsts = [int(s.argmax()) for s in per_question]  # the shown order is the fused order
+    first_shown = np.array([s[i] for s, i in zip(per_question, firsts, strict=True)])
     first_right = np.array([q.y[q.head][i] for q, i in zip(qs, firsts, strict=True)])
     out = {"brier": round(float(np.mean((shown - y) ** 2)), 4),
            "brier_constant": round(float(np.mean((y.mean() - y) ** 2)), 4),
@@ -187,6 +188,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if args.light_weights:
         sweep_light_weights(rows, [float(w) for w in args.light_weights.split(",")])
     qs = [Question(r) for r in rows]
+    reported = {path.name: [Question(r) for r in read_jsonl(path)] for path in args.report}
     if args.keep_weights:
         data = json.loads(args.out.read_text(encoding="utf-8"))
         w = np.array([float(data["heavy"][name]) for name in FEATURES])
@@ -197,17 +199,16 @@ def cmd_fit(args: argparse.Namespace) -> int:
         best = max(cv, key=lambda c: cv[c])
         w = fit(qs, best)
         reports = {args.rows.name: report(args.rows.name, qs, w)}
-        for path in args.report:
-            reports[path.name] = report(path.name, [Question(r) for r in read_jsonl(path)], w)
+        for other, other_qs in reported.items():
+            reports[other] = report(other, other_qs, w)
         data = {"heavy": dict(zip(FEATURES, map(float, w), strict=True)),
                 "fitted_on": f"{args.rows.name}: {len(qs)} questions, C={best} "
                              f"(leave-one-package-out MRR@10 {cv[best]:.4f})",
                 "reports": reports}
     display = fit_display(qs, w)
     shown = {args.rows.name: display_report(args.rows.name, qs, w, display)}
-    for path in args.report:
-        shown[path.name] = display_report(path.name, [Question(r) for r in read_jsonl(path)],
-                                          w, display)
+    for other, other_qs in reported.items():
+        shown[other] = display_report(other, other_qs, w, display)
     data["display"] = {**display, "fitted_on": args.rows.name, "reports": shown}
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return 0
