@@ -10,6 +10,8 @@ model, so latency does not change; ``export_biencoder --weights RUN/best`` expor
 Checkpoints: ``RUN/last`` every ``--save-every`` steps and at the end (``--resume``
 continues), ``RUN/best`` whenever the MRR on ``--eval`` groups (the tuning split: never
 the dev split) improves. ``--time-budget-min`` stops cleanly; a GPU is used when present.
+``--init`` continues from another model (the shipped one, rebuilt by ``dequantize.py``)
+with a fresh schedule.
 """
 
 from __future__ import annotations
@@ -94,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-every", type=int, default=100)
     parser.add_argument("--time-budget-min", type=float, default=0.0)
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from this sentence-transformers folder instead of the "
+                             "base model (e.g. the shipped model, `training.dequantize`)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv)
@@ -119,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         state = json.loads(state_path.read_text())
         model = SentenceTransformer(str(last), device=device)
     else:
-        model = SentenceTransformer(str(unpack_base(out / "base")), device=device)
+        start = args.init or unpack_base(out / "base")
+        model = SentenceTransformer(str(start), device=device)
     model.max_seq_length = args.max_length
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     warmup = max(1, int(total_steps * args.warmup))
