@@ -81,3 +81,38 @@ def test_relative_index_dir_inside_the_root_is_not_indexed(tmp_path):
     sync(workspace, store)
     assert [p for _, p, _ in store.files()] == ["a.py"]
     assert sync(workspace, store).changed == 0
+
+
+STUB_SOURCE = '''def polygon_area(points):
+    """Area of a simple polygon by the shoelace formula."""
+    twice = 0.0
+    for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1]):
+        twice += x1 * y2 - x2 * y1
+    return abs(twice) / 2
+'''
+STUB = '''def polygon_area(points: list[tuple[float, float]]) -> float:
+    """Area of a simple polygon by the shoelace formula."""
+    ...
+'''
+
+
+
+def test_a_stub_beside_its_implementation_is_not_a_second_result(tmp_path):
+    from codesift.search import Searcher
+    from codesift.search_types import SearchRequest
+
+    root = tmp_path / "ws"
+    (root / "stubs_only").mkdir(parents=True)
+    (root / "geometry.py").write_text(STUB_SOURCE)
+    (root / "geometry.pyi").write_text(STUB)
+    (root / "stubs_only" / "shapes.pyi").write_text(STUB)
+    workspace = Workspace(root, make_config(tmp_path / "index"))
+    store = workspace.open_store()
+    sync(workspace, store)
+    searcher = Searcher(store, workspace.config)
+    for query in ("polygon_area", "area of a polygon shoelace"):
+        hits = searcher.search(SearchRequest(query, rerank=False)).hits
+        paths = [hit.path for hit in hits if hit.symbol == "polygon_area"]
+        assert "geometry.py" in paths and "geometry.pyi" not in paths, (query, paths)
+        # a stub with no implementation beside it stays findable
+        assert "stubs_only/shapes.pyi" in paths, (query, paths)

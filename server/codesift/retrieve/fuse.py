@@ -3,7 +3,10 @@
 Each source's scores are normalised to [0, 1] (keyword bm25 by its best score;
 AST and regex scores are already on that scale), overlapping ranges in the same
 file are merged into one candidate keeping each source's best score, and the
-fused score is the weighted sum. Ties keep path and line order, like grep.
+fused score is the weighted sum. Ties keep path and line order, like grep. A Python stub
+(``x.pyi``) definition whose implementation (the same symbol in ``x.py``) is also a
+candidate lends it its scores and leaves: the user wants the code, not the same
+signature twice.
 """
 
 from __future__ import annotations
@@ -41,6 +44,28 @@ def _absorb(into: Candidate, other: Candidate) -> None:
         into.end_line = max(into.end_line, other.end_line)
 
 
+def _implementation_key(c: Candidate) -> tuple[str, str] | None:
+    """For a stub candidate, the (path, symbol) of its implementation; None otherwise."""
+    if not c.symbol or not c.path.endswith(".pyi"):
+        return None
+    return c.path[:-1], c.symbol
+
+
+def _without_stubs(candidates: list[Candidate]) -> list[Candidate]:
+    """``candidates`` less the stubs whose implementation is among them (it takes their
+    scores)."""
+    implemented = {(c.path, c.symbol): c for c in candidates
+                   if c.symbol and not c.path.endswith(".pyi")}
+    kept: list[Candidate] = []
+    for c in candidates:
+        key = _implementation_key(c)
+        if key is not None and key in implemented:
+            _lend_scores(implemented[key], c)
+        else:
+            kept.append(c)
+    return kept
+
+
 def fuse(by_source: dict[str, list[Candidate]], weights: FusionWeights,
          pool_size: int) -> list[Candidate]:
     """Normalise, merge overlapping ranges, score, sort and cut to ``pool_size``."""
@@ -64,6 +89,7 @@ def fuse(by_source: dict[str, list[Candidate]], weights: FusionWeights,
                 merged.append(current)
                 current = c
         merged.append(current)
+    merged = _without_stubs(merged)
     for c in merged:
         c.score = sum(getattr(weights, source) * score for source, score in c.scores.items())
     merged.sort(key=lambda c: (-c.score, c.path, c.start_line))
@@ -72,14 +98,19 @@ def fuse(by_source: dict[str, list[Candidate]], weights: FusionWeights,
 
 def with_reserved(pool: list[Candidate], extra: list[Candidate], keep: int) -> list[Candidate]:
     """The pool plus up to ``keep`` of ``extra`` (best first) that overlap nothing in it;
-    an overlapping extra lends its scores to the pool candidate it overlaps."""
+    an overlapping extra, or a stub whose implementation is in the pool, lends its scores
+    to that pool candidate."""
     by_file: dict[int, list[Candidate]] = {}
     for c in pool:
         by_file.setdefault(c.file_id, []).append(c)
+    implemented = {(c.path, c.symbol): c for c in pool if c.symbol}
     added: list[Candidate] = []
     for c in extra:
         same = [p for p in by_file.get(c.file_id, [])
                 if p.start_line <= c.end_line and c.start_line <= p.end_line]
+        key = _implementation_key(c)
+        if key is not None and key in implemented:
+            same = [implemented[key]]
         if same:
             for p in same:
                 _lend_scores(p, c)
