@@ -96,7 +96,6 @@ STUB = '''def polygon_area(points: list[tuple[float, float]]) -> float:
 '''
 
 
-
 def test_a_stub_beside_its_implementation_is_not_a_second_result(tmp_path):
     from codesift.search import Searcher
     from codesift.search_types import SearchRequest

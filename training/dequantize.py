@@ -33,13 +33,18 @@ def _dequantized(inits: dict[str, onnx.TensorProto], base: str) -> np.ndarray:
     return (values - zero) * scale
 
 
-def _bias_after(model: onnx.ModelProto, start: str, inits: dict) -> str:
-    """The bias initializer added to the product that ``start`` (a MatMulInteger's
-    weight) takes part in, following the single chain of consumers."""
+def _consumers(model: onnx.ModelProto) -> dict[str, list[onnx.NodeProto]]:
+    """The nodes reading each tensor, by tensor name."""
     consumers: dict[str, list[onnx.NodeProto]] = {}
     for node in model.graph.node:
         for name in node.input:
             consumers.setdefault(name, []).append(node)
+    return consumers
+
+
+def _bias_after(consumers: dict[str, list[onnx.NodeProto]], start: str, inits: dict) -> str:
+    """The bias initializer added to the product that ``start`` (a MatMulInteger's
+    weight) takes part in, following the single chain of consumers."""
     frontier = start
     for _ in range(8):
         nodes = consumers.get(frontier, [])
@@ -58,6 +63,7 @@ def float_weights(path: Path) -> dict[str, np.ndarray]:
     """Every weight of the model as float32, named as in the transformers BertModel."""
     model = onnx.load(str(path))
     inits = {t.name: t for t in model.graph.initializer}
+    consumers = _consumers(model)
     weights: dict[str, np.ndarray] = {}
     for name, tensor in inits.items():
         if tensor.data_type == onnx.TensorProto.FLOAT and name.startswith(PREFIX) \
@@ -70,7 +76,7 @@ def float_weights(path: Path) -> dict[str, np.ndarray]:
         if base.startswith(PREFIX):  # an embedding table (Gather)
             weights[base[len(PREFIX):]] = _dequantized(inits, base)
             continue
-        bias = _bias_after(model, name, inits)
+        bias = _bias_after(consumers, name, inits)
         # ONNX multiplies x @ W; torch's Linear keeps W transposed
         weights[bias[len(PREFIX):].removesuffix(".bias") + ".weight"] = \
             _dequantized(inits, base).T.copy()

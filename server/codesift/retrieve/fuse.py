@@ -51,11 +51,16 @@ def _implementation_key(c: Candidate) -> tuple[str, str] | None:
     return c.path[:-1], c.symbol
 
 
+def _by_symbol(candidates: list[Candidate]) -> dict[tuple[str, str], Candidate]:
+    """Candidates that are definitions, by (path, symbol): where a stub's implementation
+    is looked up."""
+    return {(c.path, c.symbol): c for c in candidates if c.symbol}
+
+
 def _without_stubs(candidates: list[Candidate]) -> list[Candidate]:
     """``candidates`` less the stubs whose implementation is among them (it takes their
     scores)."""
-    implemented = {(c.path, c.symbol): c for c in candidates
-                   if c.symbol and not c.path.endswith(".pyi")}
+    implemented = _by_symbol(candidates)
     kept: list[Candidate] = []
     for c in candidates:
         key = _implementation_key(c)
@@ -103,7 +108,7 @@ def with_reserved(pool: list[Candidate], extra: list[Candidate], keep: int) -> l
     by_file: dict[int, list[Candidate]] = {}
     for c in pool:
         by_file.setdefault(c.file_id, []).append(c)
-    implemented = {(c.path, c.symbol): c for c in pool if c.symbol}
+    implemented = _by_symbol(pool)
     added: list[Candidate] = []
     for c in extra:
         same = [p for p in by_file.get(c.file_id, [])
