@@ -11,6 +11,7 @@ index by chunk hash. ``rerank.background_embed`` switches it off and
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -38,7 +39,9 @@ class Progress:
     state: str = "waiting"  # waiting | running | done | off | too large | failed
     cursor: int = 0  # chunk id the walk continues after (each chunk is looked at once)
     passes: int = 0
-    reported: float = 0.0  # time.monotonic() of the last progress notification
+    # time.monotonic() of the last progress notification; -inf: none yet, so the first
+    # goes at once (monotonic time starts near 0 at boot: 0.0 held it back there)
+    reported: float = -math.inf
     searched: int = 0  # the searcher's count of vectors from searches, when last read
 
     def to_json(self) -> dict[str, Any]:
