@@ -68,3 +68,36 @@ def test_reduce_range_brings_weights_to_seven_bits_and_keeps_outputs(tmp_path: P
     relative = np.abs(out - exact).mean() / np.abs(exact).mean()
     assert relative < 0.03
     assert reduce_range(model) == 0  # idempotent: nothing left to reduce
+
+
+def _stdlib_functions(count: int) -> list[str]:
+    """Real code of varied length: the first functions of a few standard-library modules."""
+    import inspect
+    import json.decoder
+    import shlex
+    import textwrap
+
+    found = [inspect.getsource(obj) for module in (shlex, textwrap, json.decoder)
+             for _, obj in inspect.getmembers(module, inspect.isfunction)
+             if obj.__module__ == module.__name__]
+    return found[:count]
+
+
+def test_light_vectors_do_not_depend_on_their_batch() -> None:
+    """A chunk embedded in the background among others and the same chunk embedded by a
+    search must get one vector, or an embedded index ranks differently from a fresh one."""
+    from codesift.config import RerankConfig
+    from codesift.rerank.scorers import BiEncoderScorer, ModelPool, onnx_runtime
+
+    config = RerankConfig()
+    scorer = ModelPool(config, None).for_stage("light", config.light_model)
+    assert isinstance(scorer, BiEncoderScorer)
+    texts = _stdlib_functions(10)
+    together = scorer.encoder.embed(texts)
+    alone = np.stack([scorer.encoder.embed([text])[0] for text in texts])
+    np.testing.assert_array_equal(together, alone)
+
+    # the control: run in batches of 8, the int8 model's vectors move with their batch
+    batched = onnx_runtime(scorer.model.folder, config.threads, 8, scorer.model.spec.max_length)
+    mixed = batched.run_batched(texts)
+    assert not np.array_equal(mixed, alone)

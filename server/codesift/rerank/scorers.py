@@ -77,12 +77,14 @@ class BiEncoderScorer:
 
     kind = "bi-encoder"
 
-    def __init__(self, model: OnnxModel, cache: EmbeddingCache):
+    def __init__(self, model: OnnxModel, cache: EmbeddingCache, slice_size: int = 8):
         self.encoder = OnnxBiEncoder(model)
         self.model = model
         self.id = model.id
-        # what a cached vector depends on besides the document: model and token budget
-        self.cache_id = f"{model.id}@{model.spec.max_length}"
+        self.slice_size = max(1, slice_size)
+        # what a cached vector depends on besides the document: model, token budget and
+        # batch size (in a batch of several, a vector also depends on its batch-mates)
+        self.cache_id = f"{model.id}@{model.spec.max_length}/b{model.batch_size}"
         self.cache = cache
         self.queries: LRUCache = LRUCache(maxsize=512)
 
@@ -111,7 +113,7 @@ class BiEncoderScorer:
         cached = self.cache.get_many(self.cache_id, keys, memory=remember)
         hits = len(cached)
         todo = [d for d in documents if d.key not in cached]
-        for batch in budget_slices(todo, slice_size or self.model.batch_size, deadline):
+        for batch in budget_slices(todo, slice_size or self.slice_size, deadline):
             if cancel is not None and cancel():
                 raise Cancelled
             vectors = self.encoder.embed([self.render(d) for d in batch], cancel)
@@ -257,12 +259,14 @@ class ModelPool:
     def _load(self, ref: str) -> StageScorer:
         c = self.config
         where = resolve_model(ref, c.allow_download)
-        max_length = c.light_max_length if ref == c.light_model else c.heavy_max_length
+        light = ref == c.light_model
+        max_length = c.light_max_length if light else c.heavy_max_length
         if where.backend == "onnx":
             assert where.path is not None
-            model = onnx_runtime(where.path, c.threads, c.batch_size, max_length)
+            batch_size = c.light_batch_size if light else c.batch_size
+            model = onnx_runtime(where.path, c.threads, batch_size, max_length)
             if model.spec.kind == "bi-encoder":
-                return BiEncoderScorer(model, self.embeddings)
+                return BiEncoderScorer(model, self.embeddings, c.batch_size)
             return CrossEncoderScorer(OnnxCrossEncoder(model), model.spec.max_length,
                                       self.scores)
         from .transformers import SentenceTransformersCrossEncoder
