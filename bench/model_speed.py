@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import platform
 import statistics
 import sysconfig
 import time
@@ -26,6 +25,8 @@ from pathlib import Path
 from codesift.config import RerankConfig
 from codesift.rerank.model import resolve_model
 from codesift.rerank.onnx import OnnxBiEncoder, OnnxCrossEncoder, OnnxModel
+
+from .engine import machine
 
 QUESTIONS = (
     "parse command line options into a namespace",
@@ -102,7 +103,8 @@ def main() -> None:
     rows = [SpeedRow(batch, light_speed(config, batch, windows),
                      heavy_latency(config, batch, windows))
             for batch in (int(b) for b in args.batches.split(","))]
-    print(f"{platform.processor() or platform.machine()}, {len(windows)} windows, "
+    m = machine()
+    print(f"{m['cpus']} CPUs ({m['cpu_model']}), {len(windows)} windows, "
           f"threads {config.threads or 'auto'}\n")
     print("| documents per call | light: documents/s | heavy over 20: p50 / p95 ms |")
     print("|---|---|---|")
@@ -111,8 +113,8 @@ def main() -> None:
         print(f"| {row.batch} | {row.light_docs_per_s:.1f} | "
               f"{heavy['p50']:.0f} / {heavy['p95']:.0f} |")
     if args.json:
-        args.json.write_text(json.dumps([dataclasses.asdict(r) for r in rows], indent=2)
-                             + "\n", encoding="utf-8")
+        report = {"machine": m, "rows": [dataclasses.asdict(r) for r in rows]}
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

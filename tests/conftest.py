@@ -24,6 +24,12 @@ def copy_packages(dest: Path, packages=PACKAGES) -> Path:
     return dest
 
 
+def stdlib_heads(count: int, chars: int) -> list[str]:
+    """Heads of real modules: code, indentation, doc comments, non-ASCII."""
+    files = sorted(STDLIB.glob("*.py"))[:count]
+    return [p.read_text(encoding="utf-8", errors="replace")[:chars] for p in files]
+
+
 def make_config(index_dir: Path) -> Config:
     config = Config()
     config.index.index_dir = str(index_dir)

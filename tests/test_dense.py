@@ -12,15 +12,9 @@ from codesift.index.indexer import sync
 from codesift.retrieve import dense
 from codesift.workspace import Workspace
 
-from .conftest import STDLIB, make_config
+from .conftest import make_config, stdlib_heads
 
 MODEL = "wordllama-l2"
-
-
-def stdlib_heads(count: int, chars: int) -> list[str]:
-    """Heads of real modules: code, indentation, doc comments, non-ASCII."""
-    files = sorted(STDLIB.glob("*.py"))[:count]
-    return [p.read_text(encoding="utf-8", errors="replace")[:chars] for p in files]
 
 
 def test_static_vectors_equal_wordllamas_own():

@@ -19,6 +19,8 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 from codesift.rerank.model import MODELS_DIR
 from training.requantize import SAFE, reduce_range, saturating, signed_weights
 
+from .conftest import stdlib_heads
+
 SHIPPED = sorted(MODELS_DIR.glob("*/model.onnx"))
 
 
@@ -70,19 +72,6 @@ def test_reduce_range_brings_weights_to_seven_bits_and_keeps_outputs(tmp_path: P
     assert reduce_range(model) == 0  # idempotent: nothing left to reduce
 
 
-def _stdlib_functions(count: int) -> list[str]:
-    """Real code of varied length: the first functions of a few standard-library modules."""
-    import inspect
-    import json.decoder
-    import shlex
-    import textwrap
-
-    found = [inspect.getsource(obj) for module in (shlex, textwrap, json.decoder)
-             for _, obj in inspect.getmembers(module, inspect.isfunction)
-             if obj.__module__ == module.__name__]
-    return found[:count]
-
-
 def test_light_vectors_do_not_depend_on_their_batch() -> None:
     """A chunk embedded in the background among others and the same chunk embedded by a
     search must get one vector, or an embedded index ranks differently from a fresh one."""
@@ -92,7 +81,7 @@ def test_light_vectors_do_not_depend_on_their_batch() -> None:
     config = RerankConfig()
     scorer = ModelPool(config, None).for_stage("light", config.light_model)
     assert isinstance(scorer, BiEncoderScorer)
-    texts = _stdlib_functions(10)
+    texts = stdlib_heads(10, 600)  # real code, cut to different token counts
     together = scorer.encoder.embed(texts)
     alone = np.stack([scorer.encoder.embed([text])[0] for text in texts])
     np.testing.assert_array_equal(together, alone)

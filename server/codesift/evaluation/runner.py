@@ -218,7 +218,8 @@ def run_dense(store: Store, config: Config, queries: Sequence[EvalQuery], final_
     update_ms: float | None = None
     if update_file is not None:
         reindex_ms, documents = reindex_one_file_ms(store, config, update_file)
-        fresh = BiEncoderScorer(scorer.model, ModelPool(config.rerank, None).embeddings)
+        fresh = BiEncoderScorer(scorer.model, ModelPool(config.rerank, None).embeddings,
+                                config.rerank.batch_size)
         clock = time.perf_counter()
         fresh.embed_documents(documents)
         update_ms = reindex_ms + (time.perf_counter() - clock) * 1000.0

@@ -77,7 +77,7 @@ class BiEncoderScorer:
 
     kind = "bi-encoder"
 
-    def __init__(self, model: OnnxModel, cache: EmbeddingCache, slice_size: int = 8):
+    def __init__(self, model: OnnxModel, cache: EmbeddingCache, slice_size: int):
         self.encoder = OnnxBiEncoder(model)
         self.model = model
         self.id = model.id
