@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from codesift.confidence import LOW_NOTE, confidence, describe, features
 from codesift.query import analyze
-from codesift.why import explain, matches, query_stems
+from codesift.why import PART, Match, explain, matches, query_stems, stem
+
+from .conftest import stdlib_heads
 
 
 def test_matches_compare_stems_of_word_parts():
@@ -16,6 +18,23 @@ def test_matches_compare_stems_of_word_parts():
                      (1, "HTTP"), (1, "Header")}
     assert {m.term for m in found} == {"parsing", "http", "headers"}
     assert matches("nothing related here", stems) == ()
+
+
+def test_matches_equal_stemming_every_word_on_real_code():
+    """Only words that begin like a query stem are stemmed: the same matches as stemming
+    every word, over real modules, for queries with irregular forms too."""
+    code = stdlib_heads(60, 6000)
+    for query in ("parse http headers", "why is my file lying about its size",
+                  "tying a process to a dying parent", "decoded bytes from a stream"):
+        stems = query_stems(analyze(query))
+        for snippet in code:
+            every = tuple(Match(word, number, m.start(), m.end())
+                          for number, line in enumerate(snippet.split("\n"))
+                          for m in PART.finditer(line)
+                          if (word := stems.get(stem(m.group()))) is not None)[:50]
+            assert matches(snippet, stems) == every
+    lying = query_stems(analyze("lie"))
+    assert [m.term for m in matches("lying = dying", lying)] == ["lie"]
 
 
 def test_explain_orders_sources_and_names_stages():

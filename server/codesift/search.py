@@ -132,7 +132,9 @@ class Searcher:
         assert gathered.nearest is not None
         clock, keep = time.perf_counter(), self.config.retrieve.embedded_keep
         found = (self.embedded.candidates(gathered.nearest, gathered.analysis, keep * 3,
-                                          gathered.allowed) if keep else [])
+                                          gathered.allowed, gathered.pool,
+                                          self.config.retrieve.embedded_gate)
+                 if keep else [])
         ranked(found, self.embedded.name)
         timings[self.embedded.name] = (time.perf_counter() - clock) * 1000.0
         return with_reserved(gathered.pool, found, keep)
@@ -345,8 +347,9 @@ class Searcher:
     def _hit(self, c: Candidate, explainer: Explainer) -> SearchHit:
         snippet = c.snippet
         if not snippet:
-            lines = self.store.file_content(c.file_id).split("\n")
             end = min(c.end_line, c.start_line + SNIPPET_MAX_LINES - 1)
+            # split no further than the snippet: results sit in files of thousands of lines
+            lines = self.store.file_content(c.file_id).split("\n", end)
             snippet = "\n".join(lines[c.start_line - 1 : end])
         why = explainer(snippet, c.scores, c.ranks, c.decided_by)
         return SearchHit(c.path, c.start_line, c.end_line, c.score, c.symbol, c.kind,

@@ -21,6 +21,9 @@ from .retrieve.ast import EXACT_NOCASE
 # word parts: runs of lower-case letters after an optional capital, capital runs, digits
 PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 MIN_STEM = 2
+# the English stemmer keeps a word's first two letters (checked over every word part of
+# the standard library), except in these irregular forms
+STEM_CHANGES_START = frozenset({"dying", "lying", "tying"})
 SOURCE_LABELS = {"keyword": "keyword", "ast": "symbol", "regex": "regex", "dense": "dense",
                  "embedded": "light-nearest"}
 STAGES = ("light", "heavy")
@@ -123,13 +126,19 @@ def query_stems(analysis: QueryAnalysis) -> dict[str, str]:
 
 
 def matches(snippet: str, stems: dict[str, str], limit: int = 50) -> tuple[Match, ...]:
-    """Places in ``snippet`` whose word part has a query word's stem."""
+    """Places in ``snippet`` whose word part has a query word's stem. Only a word that
+    begins like one of the stems is stemmed: the stemmer (pure Python) took about 11 ms
+    of a first snapshot's 30 results over the standard library."""
     if not stems:
         return ()
+    starts = {s[:2] for s in stems}
     out: list[Match] = []
     for number, line in enumerate(snippet.split("\n")):
         for m in PART.finditer(line):
-            word = stems.get(stem(m.group()))
+            lower = m.group().lower()
+            if lower[:2] not in starts and lower not in STEM_CHANGES_START:
+                continue
+            word = stems.get(stem(lower))
             if word is not None:
                 out.append(Match(word, number, m.start(), m.end()))
                 if len(out) == limit:

@@ -117,16 +117,19 @@ class AstGenerator:
         forms = analysis.all_forms
         expression = " OR ".join(fts_quote(f) for f in forms)
         term_sets = [set(t.forms) | set(t.synonyms) for t in analysis.terms]
+        # what the prefix test compares: words of more than three letters
+        long_sets = [[o for o in options if len(o) > 3] for options in term_sets]
+        every_option = set().union(*term_sets)
 
         def coverage(found_name: str, path: str | None) -> float:
-            parts = set(split_identifier(found_name)) | {found_name.lower()}
-            hits = sum(1 for options in term_sets if options & parts or any(
-                p.startswith(o) or o.startswith(p) for o in options for p in parts if len(p) > 3
-                and len(o) > 3))
-            name_cover = sum(1 for p in split_identifier(found_name)
-                             if any(p in options for options in term_sets))
-            return PARTS * (hits / len(term_sets)) * (0.5 + 0.5 * name_cover /
-                                                      len(split_identifier(found_name)))
+            split = split_identifier(found_name)
+            parts = set(split) | {found_name.lower()}
+            long_parts = [p for p in parts if len(p) > 3]
+            hits = sum(1 for options, longs in zip(term_sets, long_sets, strict=True)
+                       if options & parts or any(p.startswith(o) or o.startswith(p)
+                                                 for o in longs for p in long_parts))
+            name_cover = sum(1 for p in split if p in every_option)
+            return PARTS * (hits / len(term_sets)) * (0.5 + 0.5 * name_cover / len(split))
 
         add(self._fts_rows(expression, allowed, limit, fts_factor=1), coverage)
 
