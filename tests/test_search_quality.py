@@ -48,3 +48,28 @@ def test_identifier_that_is_also_a_stop_word_is_still_searched(stdlib_index):
 def test_queries_with_fts_syntax_characters_do_not_fail(stdlib_index):
     for query in ['"', "*", "NEAR(", "AND OR NOT", "a:b", "?"]:
         search(stdlib_index, query)  # no exception; results may be empty
+
+
+def test_keyword_matches_rank_alike_with_and_without_a_file_filter(stdlib_index):
+    """The unfiltered keyword query ranks inside the full-text index before joining; the
+    filtered one joins first: same rows, same order and scores over the files allowed."""
+    _, store = stdlib_index
+    weights = (2.0, 1.0)
+    expression = '"parse" OR "header" OR "address" OR "decode"'
+    everything = store.keyword_matches(expression, weights, None, 10_000)
+    assert len(everything) > 50 and all(s > 0 for _, s in everything)
+    assert [s for _, s in everything] == sorted((s for _, s in everything), reverse=True)
+
+    def alike(found, expected) -> bool:  # the same order, up to ties of equal score
+        def tied(rows):
+            return sorted(rows, key=lambda r: (-r[1], r[0].id))
+        return [s for _, s in found] == [s for _, s in expected] and tied(found) == tied(
+            expected)
+
+    every_file = sorted({row.file_id for row, _ in everything})
+    assert alike(store.keyword_matches(expression, weights, every_file, 10_000), everything)
+    some = every_file[::3]
+    assert alike(store.keyword_matches(expression, weights, some, 10_000),
+                 [(row, s) for row, s in everything if row.file_id in some])
+    assert [s for _, s in store.keyword_matches(expression, weights, None, 7)] == [
+        s for _, s in everything[:7]]
