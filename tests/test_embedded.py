@@ -80,28 +80,6 @@ def test_embedded_candidates_after_a_complete_pass(tmp_path: Path):
         store.close()
 
 
-def test_the_gate_keeps_the_nearest_chunks_out_of_a_pool_with_a_close_match(tmp_path: Path):
-    """``retrieve.embedded_gate``: the light model's nearest chunks join a pool only while
-    its best light-model cosine is below the gate."""
-    with indexed(tmp_path, ("json", "email")) as searcher:
-        searcher.config.retrieve.embedded_keep = 5
-        searcher.embed_all()
-        query = "turn python objects into a text string"
-        assert embedded_sources(searcher, query)  # no gate (1.0): they join
-        scorer = searcher._light_bi_encoder()
-        matrix = searcher.embedded.matrix
-        assert scorer is not None and matrix is not None
-        gathered = searcher._gather(SearchRequest(query), {}, None)
-        best = matrix.best_among(matrix.scores(scorer.query_vector(query)),
-                                 [c.chunk_id for c in gathered.pool if c.chunk_id])
-        assert best is not None and 0 < best < 1
-        searcher.config.retrieve.embedded_gate = best + 0.01
-        assert embedded_sources(searcher, query)  # the pool's best is below: they join
-        searcher.config.retrieve.embedded_gate = best - 0.01
-        assert embedded_sources(searcher, query) == []
-        assert len(lexical_pool(searcher, query)) > 0  # the pool itself is unchanged
-
-
 def test_embedded_weight_ranks_the_light_models_own_finds_below_lexical_ones(tmp_path: Path):
     """``rerank.light_embedded_weight``: the light stage discounts a candidate that only its
     own nearest-chunk search found, which no lexical rank backs."""

@@ -32,12 +32,3 @@ def test_no_rows_is_no_matrix_and_float16_rows_read():
     matrix = VectorMatrix.read(((i, 0, halves[i].tobytes()) for i in range(4)), "float16")
     assert matrix is not None
     assert matrix.nearest(np.array([0, 0, 1, 0], np.float32), 10, None)[0] == (2, 1.0)
-
-
-def test_best_among_reads_only_the_named_chunks():
-    matrix = VectorMatrix.read((10 + i, 0, np.eye(4, dtype=np.float32)[i].tobytes())
-                                for i in range(4))
-    assert matrix is not None
-    scores = matrix.scores(np.array([0.1, 0.9, 0.3, 0.5], np.float32))
-    assert abs((matrix.best_among(scores, [10, 12, 99]) or 0) - 0.3) < 0.01  # not 11's 0.9
-    assert matrix.best_among(scores, [99]) is None  # no row: nothing to compare

@@ -91,10 +91,6 @@ class RetrieveConfig:
     # model's nearest chunks (0 switches them off)
     embedded_pool_size: int = 200
     embedded_keep: int = 20
-    # the nearest chunks join only a pool whose best light-model cosine is below this
-    # (1.0: every pool): a pool that already holds a close match most likely holds the
-    # answer, and chunks from outside it would crowd it
-    embedded_gate: float = 1.0
 
     @property
     def uses_embedded(self) -> bool:

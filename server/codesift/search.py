@@ -132,9 +132,7 @@ class Searcher:
         assert gathered.nearest is not None
         clock, keep = time.perf_counter(), self.config.retrieve.embedded_keep
         found = (self.embedded.candidates(gathered.nearest, gathered.analysis, keep * 3,
-                                          gathered.allowed, gathered.pool,
-                                          self.config.retrieve.embedded_gate)
-                 if keep else [])
+                                          gathered.allowed) if keep else [])
         ranked(found, self.embedded.name)
         timings[self.embedded.name] = (time.perf_counter() - clock) * 1000.0
         return with_reserved(gathered.pool, found, keep)

@@ -100,20 +100,12 @@ class EmbeddedChunks:
             store.close()
 
     def candidates(self, scorer: BiEncoderScorer, analysis: QueryAnalysis, limit: int,
-                   allowed: list[int] | None, pool: list[Candidate] | None = None,
-                   gate: float = 1.0) -> list[Candidate]:
-        """The ``limit`` nearest chunks; none when ``pool`` already holds a chunk whose
-        score (cosine) is at least ``gate``: the answer is then most likely in it, and
-        chunks from outside it would only crowd it (retrieve.embedded_gate)."""
+                   allowed: list[int] | None) -> list[Candidate]:
         if not analysis.text.strip() or not self.ready(scorer.cache_id):
             return []
         matrix = self.matrix  # a reload on another thread may replace it meanwhile
         if matrix is None:
             return []
-        scores = matrix.scores(scorer.query_vector(analysis.text))
-        if gate < 1.0 and pool:
-            best = matrix.best_among(scores, [c.chunk_id for c in pool
-                                              if c.chunk_id is not None])
-            if best is not None and best >= gate:
-                return []
-        return nearest_candidates(self.store, matrix.top(scores, limit, allowed), self.name)
+        return nearest_candidates(
+            self.store, matrix.nearest(scorer.query_vector(analysis.text), limit, allowed),
+            self.name)

@@ -79,13 +79,9 @@ class VectorMatrix:
                 ) -> list[tuple[int, float]]:
         """The ``k`` best (chunk id, score), best first; only rows of ``allowed`` file ids
         when given."""
-        return self.top(self.scores(query), k, allowed)
-
-    def top(self, scores: np.ndarray, k: int, allowed: list[int] | None
-            ) -> list[tuple[int, float]]:
-        """``nearest`` over scores already computed (``scores``)."""
         import numpy as np
 
+        scores = self.scores(query)
         if allowed is not None:
             scores = np.where(np.isin(self.files, np.asarray(allowed, dtype=np.int64)),
                               scores, -np.inf)
@@ -95,13 +91,6 @@ class VectorMatrix:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(self.ids[i]), float(scores[i])) for i in top if np.isfinite(scores[i])]
-
-    def best_among(self, scores: np.ndarray, chunk_ids: list[int]) -> float | None:
-        """The best of ``scores`` over the rows of ``chunk_ids``; None when none has a row."""
-        import numpy as np
-
-        among = np.isin(self.ids, np.asarray(chunk_ids, dtype=np.int64))
-        return float(scores[among].max()) if among.any() else None
 
 
 def nearest_candidates(store: Store, nearest: list[tuple[int, float]], source: str
