@@ -288,22 +288,15 @@ class Store:
 
     def keyword_matches(self, expression: str, weights: tuple[float, float],
                         allowed: list[int] | None, limit: int) -> list[tuple[ChunkRow, float]]:
-        """Chunks matching an FTS5 expression, best bm25 first, with the (positive) score;
-        ``weights`` are the symbol and body column weights."""
-        if allowed is None:
-            # rank inside the full-text index first and join only the rows kept: a
-            # question's terms match thousands of chunks (a quarter faster over the stdlib)
-            sql = (f"SELECT {CHUNK_COLUMNS}, best.score FROM (SELECT rowid AS id,"
-                   " bm25(chunk_fts, ?, ?) AS score FROM chunk_fts WHERE chunk_fts MATCH ?"
-                   " ORDER BY score LIMIT ?) best JOIN chunks c ON c.id = best.id"
-                   " JOIN files f ON f.id = c.file_id ORDER BY best.score")
-            rows = self.conn.execute(sql, [*weights, expression, limit])
-        else:
-            sql = (f"SELECT {CHUNK_COLUMNS}, bm25(chunk_fts, ?, ?) AS score FROM chunk_fts"
-                   " JOIN chunks c ON c.id = chunk_fts.rowid JOIN files f ON f.id = c.file_id"
-                   " WHERE chunk_fts MATCH ?")
-            sql, params = _only(sql, [*weights, expression], "c.file_id", allowed)
-            rows = self.conn.execute(sql + " ORDER BY score LIMIT ?", [*params, limit])
+        """Chunks matching an FTS5 expression, best bm25 first, with the (positive) score
+        (``weights``: symbol and body columns). Ranked inside the full-text index and joined
+        only for the rows kept: a question's terms match thousands of chunks."""
+        inner, params = _only("SELECT rowid AS id, bm25(chunk_fts, ?, ?) AS score FROM chunk_fts"
+                              " WHERE chunk_fts MATCH ?", [*weights, expression],
+                              "(SELECT file_id FROM chunks WHERE id = chunk_fts.rowid)", allowed)
+        rows = self.conn.execute(f"SELECT {CHUNK_COLUMNS}, best.score FROM ({inner} ORDER BY score"
+                                 " LIMIT ?) best JOIN chunks c ON c.id = best.id JOIN files f"
+                                 " ON f.id = c.file_id ORDER BY best.score", [*params, limit])
         return [(ChunkRow(*r[:-1]), -float(r[-1])) for r in rows]
 
     def symbols_named(self, name: str, allowed: list[int] | None, limit: int
