@@ -51,8 +51,8 @@ def test_queries_with_fts_syntax_characters_do_not_fail(stdlib_index):
 
 
 def test_keyword_matches_rank_alike_with_and_without_a_file_filter(stdlib_index):
-    """The unfiltered keyword query ranks inside the full-text index before joining; the
-    filtered one joins first: same rows, same order and scores over the files allowed."""
+    """The keyword query ranks inside the full-text index before joining, a file filter
+    included: a filtered search gives the unfiltered rows, order and scores of its files."""
     _, store = stdlib_index
     weights = (2.0, 1.0)
     expression = '"parse" OR "header" OR "address" OR "decode"'
