@@ -10,7 +10,8 @@ DOCS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PLUGIN=$(cd "$DOCS/.." && pwd)
 REPO=$(cd "$PLUGIN/.." && pwd)
 QUERY=${QUERY:-parse a JSON document from a string}
-COLS=${COLS:-120} ROWS=${ROWS:-32}
+# 180: Vim cuts a long quickfix title from the left, and the final title names every stage
+COLS=${COLS:-180} ROWS=${ROWS:-32}
 SESSION=codesift-screenshot-$$
 
 SCRATCH=$(mktemp -d)
