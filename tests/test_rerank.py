@@ -99,6 +99,12 @@ def test_head_is_signature_and_docstring():
     assert lines[head_length(lines) - 1] == '    """'
 
 
+def test_model_threads_sleep_between_calls(tiny_models):
+    """Spinning threads of one model's pool took the cores from the next model's call."""
+    options = OnnxModel(tiny_models[0]).session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
 def test_fit_keeps_head_then_the_window_with_query_terms(tiny_models):
     model = OnnxModel(tiny_models[0])
     doc = Document("k", "shop/orders.py", "compute_totals", "function", LONG_FUNCTION)

@@ -54,6 +54,11 @@ class OnnxModel:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        # no busy-waiting between calls: a pool's threads spinning after one model's call
+        # took the cores from the next stage's model and from the server's own threads (the
+        # stdlib in the language server: both stages on 73% -> 93% of questions, final p50
+        # 357 -> 321 ms; background embedding 955 -> 1,177 s, docs/BENCHMARKS.md)
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         # the arena keeps peak activation memory (~250 MB at batch 16 x 256 tokens) forever
         options.enable_cpu_mem_arena = False
         try:
