@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import statistics
 import sysconfig
 import time
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from codesift.config import RerankConfig
 from codesift.rerank.model import resolve_model
 from codesift.rerank.onnx import OnnxBiEncoder, OnnxCrossEncoder, OnnxModel
 
-from .engine import machine
+from .engine import machine, pct
 
 QUESTIONS = (
     "parse command line options into a namespace",
@@ -88,8 +87,7 @@ def heavy_latency(config: RerankConfig, batch: int, windows: list[str]) -> dict[
             scorer.score(question, documents)
             if run >= 2:
                 times.append((time.perf_counter() - started) * 1000.0)
-    times.sort()
-    return {"p50": statistics.median(times), "p95": times[int(0.95 * (len(times) - 1))]}
+    return {"p50": pct(times, 50), "p95": pct(times, 95)}
 
 
 def main() -> None:
